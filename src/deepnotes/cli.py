@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
-from .core.errors import DeepnotesError, UnknownNameError
+from .core.errors import ConfigError, UnknownNameError
 
 __all__ = ["main"]
 
@@ -70,14 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (UnknownNameError, DeepnotesError, ValueError) as e:
+    except (UnknownNameError, ConfigError, ValueError) as e:  # the request itself is wrong
         print(f"deepnotes {args.command}: error: {e}", file=sys.stderr)
-        return 1 if _is_run_failure(e) else 2
-
-
-def _is_run_failure(e: Exception) -> bool:
-    from .core.errors import CheckpointError, DataError, NonFiniteLossError
-    return isinstance(e, (NonFiniteLossError, CheckpointError, DataError))
+        return 2
+    except Exception as e:  # the run failed (NaN loss, corrupt checkpoint, offline download, ...)
+        if os.environ.get("DEEPNOTES_DEBUG"):
+            raise
+        print(f"deepnotes {args.command}: failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
 
 
 def _cmd_list(args) -> int:

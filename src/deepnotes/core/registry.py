@@ -30,6 +30,13 @@ class Registry(Generic[T]):
             return o
         return add(obj) if obj is not None else add
 
+    def unregister(self, name: str) -> T:
+        """Remove and return ``name`` (tests register temporary entries)."""
+        try:
+            return self._items.pop(name)
+        except KeyError:
+            raise UnknownNameError(self.kind, name, self._items) from None
+
     def get(self, name: str) -> T:
         try:
             return self._items[name]

@@ -1,10 +1,9 @@
-"""deepnotes.report: static HTML pages for run folders."""
-from __future__ import annotations
+"""deepnotes.report: static HTML pages for run folders, readable from disk with no server.
 
-from pathlib import Path
+``build_report(DIR)`` finds every run folder below DIR (a folder holding ``summary.json``),
+writes ``report.html`` inside each (config, bar verdicts, final metrics, metric curves as a
+table, figures) and ``index.html`` in DIR linking them all.
+"""
+from .html import build_report, render_run
 
-__all__ = ["build_report"]
-
-
-def build_report(directory: str) -> Path:
-    raise NotImplementedError("report: not written yet")
+__all__ = ["build_report", "render_run"]
