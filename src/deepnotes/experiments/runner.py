@@ -18,6 +18,7 @@ import math
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,6 +33,11 @@ from ..core.seed import seed_everything
 from .registry import EXPERIMENTS, Experiment
 
 __all__ = ["Run", "run_experiment", "default_out_dir"]
+
+
+def _rank() -> int:
+    """This process's rank under torchrun (0 when not distributed)."""
+    return int(os.environ.get("RANK", "0"))
 
 
 def default_out_dir() -> Path:
@@ -147,10 +153,12 @@ def run_experiment(name: str, overrides: Iterable[str] = (), *, quick: bool = Fa
     else:
         exp = EXPERIMENTS.get(name)
         cfg = apply_overrides(exp.default_config(quick), overrides)
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        run_dir = Path(out) if out is not None else default_out_dir()
-        run_dir = run_dir / exp.name / stamp
-        run_dir.mkdir(parents=True, exist_ok=False)
+        if _rank() > 0:  # under torchrun only rank 0 writes the run folder
+            run_dir = Path(tempfile.mkdtemp(prefix=f"deepnotes-rank{_rank()}-"))
+        else:
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            run_dir = (Path(out) if out is not None else default_out_dir()) / exp.name / stamp
+            run_dir.mkdir(parents=True, exist_ok=False)
     dev = choose_device(device)
     if resume is None:
         write_json(run_dir / "config.json", {"experiment": exp.name, "config": config_to_dict(cfg),
