@@ -1,17 +1,17 @@
-"""deepnotes.data: embedded and downloadable datasets behind one ``load(name, split=...)``."""
+"""deepnotes.data: embedded and downloadable datasets behind one ``load(name, split=...)``.
+
+Every module here registers its datasets with :func:`register_dataset` and its public names
+are re-exported (``from deepnotes.data import make_loader, RandomAffine``).
+"""
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import Any
 
+from ..core.exports import export_submodules
 from .registry import DATASETS, DatasetInfo, register_dataset
 
 __all__ = ["load", "list", "info", "DATASETS", "DatasetInfo", "register_dataset"]
-
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name != "registry" and not _info.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_info.name}")
+__all__ += [n for n in export_submodules(__name__, __path__, globals()) if n not in __all__]
 
 
 def load(name: str, split: str = "train", **options: Any) -> Any:

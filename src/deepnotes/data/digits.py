@@ -1,7 +1,13 @@
 """scikit-learn's 8x8 handwritten digits with a fixed stratified train/val/test split.
 
-1,797 images, 10 classes, pixel values 0..16 scaled to [0, 1]. The split is stratified and
-fixed by ``split_seed`` (default 0): 60% train, 20% validation, 20% test.
+Syllabus: training.image_classification_data (with :mod:`deepnotes.data.mnist1d`).
+Notes: 001 S1.01-S1.02 and 002 §5.1h use MNIST (60k/10k, 28x28) and 003 L13 Omniglot, none of
+which is available offline; these 1,797 8x8 digits stand in for them.
+
+Pixel values 0..16 are scaled to [0, 1]. The split is stratified and fixed by ``split_seed``
+(default 0): 60% train, 20% validation, 20% test (:func:`deepnotes.data.train_val_test_split`).
+``resize`` rescales the images bilinearly (e.g. 28 for MNIST-sized inputs) and ``pad`` adds a
+zero border (28 + 2 * 2 = 32 for LeNet-5); neither changes the order of the examples or labels.
 """
 from __future__ import annotations
 
@@ -9,37 +15,49 @@ import functools
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
+from ..core import expect, syllabus
 from .registry import register_dataset
+from .splits import train_val_test_split
 
-__all__ = ["load_digits"]
+__all__ = ["load_digits", "DIGITS_SPLITS"]
 
-
-@functools.lru_cache(maxsize=4)
-def _split_indices(split_seed: int) -> dict[str, np.ndarray]:
-    from sklearn.datasets import load_digits as sk_digits
-    from sklearn.model_selection import train_test_split
-
-    y = sk_digits().target
-    idx = np.arange(len(y))
-    train, rest = train_test_split(idx, test_size=0.4, stratify=y, random_state=split_seed)
-    val, test = train_test_split(rest, test_size=0.5, stratify=y[rest], random_state=split_seed)
-    return {"train": np.sort(train), "val": np.sort(val), "test": np.sort(test), "all": idx}
+DIGITS_SPLITS = ("train", "val", "test", "all")
 
 
-@register_dataset("digits", description="scikit-learn 8x8 handwritten digits (1,797 images, 10 classes)",
-                  splits=("train", "val", "test", "all"), tags=("image", "classification"))
-def load_digits(split: str = "train", flatten: bool = False, split_seed: int = 0) -> TensorDataset:
-    """A TensorDataset of (image, label): images (N, 1, 8, 8) float32 in [0, 1], or (N, 64) flat."""
+@functools.lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits as sk_digits
 
-    parts = _split_indices(split_seed)
-    if split not in parts:
-        raise ValueError(f"split: expected one of {sorted(parts)}, got {split!r}")
     d = sk_digits()
-    idx = parts[split]
-    x = torch.tensor(d.images[idx] / 16.0, dtype=torch.float32)  # (N, 8, 8)
-    x = x.reshape(len(idx), 64) if flatten else x.unsqueeze(1)   # (N, 64) or (N, 1, 8, 8)
-    y = torch.tensor(d.target[idx], dtype=torch.long)            # (N,)
+    return d.images, d.target
+
+
+@syllabus("training.image_classification_data")
+@register_dataset("digits", description="scikit-learn 8x8 handwritten digits (1,797 images, 10 classes)",
+                  splits=DIGITS_SPLITS, tags=("image", "classification"))
+def load_digits(split: str = "train", flatten: bool = False, split_seed: int = 0,
+                resize: int | None = None, pad: int = 0) -> TensorDataset:
+    """A TensorDataset of (image, label): images (N, 1, S, S) float32 in [0, 1], or (N, S*S) flat.
+
+    S = ``resize`` (default 8) + 2 ``pad``.
+    """
+    expect(split in DIGITS_SPLITS, "split", f"one of {DIGITS_SPLITS}", split)
+    expect(resize is None or (isinstance(resize, int) and resize >= 1), "resize", "None or a positive int", resize)
+    expect(isinstance(pad, int) and pad >= 0, "pad", "a non-negative int", pad)
+    images, target = _digits()
+    if split == "all":
+        idx = np.arange(len(target))
+    else:
+        idx = train_val_test_split(torch.as_tensor(target), val=0.2, test=0.2, seed=split_seed)[split].numpy()
+    x = torch.tensor(images[idx] / 16.0, dtype=torch.float32).unsqueeze(1)  # (N, 1, 8, 8)
+    if resize is not None and resize != 8:
+        x = F.interpolate(x, size=(resize, resize), mode="bilinear", align_corners=False)  # (N, 1, R, R)
+    if pad:
+        x = F.pad(x, (pad, pad, pad, pad))                                    # (N, 1, R+2p, R+2p)
+    if flatten:
+        x = x.flatten(1)                                                      # (N, S*S)
+    y = torch.tensor(target[idx], dtype=torch.long)                           # (N,)
     return TensorDataset(x, y)
