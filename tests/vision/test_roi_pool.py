@@ -1,0 +1,36 @@
+"""RoI pooling: each RoI equals adaptive max pooling of its quantised crop (the same bin rule)."""
+import math
+import random
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from deepnotes.nn import RoIPool, roi_pool
+
+
+@pytest.mark.syllabus("vision.roi_pool")
+def test_roi_pool_equals_adaptive_max_pool_of_quantised_crop():
+    rng = random.Random(0)
+    torch.manual_seed(0)
+    feats = torch.randn(2, 3, 16, 20, requires_grad=True)
+    for _ in range(40):
+        scale = rng.choice([1.0, 0.5, 0.25, 1 / 16])
+        x1, y1 = rng.uniform(0, 19 / scale * 0.8), rng.uniform(0, 15 / scale * 0.8)
+        x2, y2 = x1 + rng.uniform(0, 19 / scale - x1), y1 + rng.uniform(0, 15 / scale - y1)
+        b = rng.randint(0, 1)
+        k = (rng.randint(1, 4), rng.randint(1, 4))
+        out = roi_pool(feats, torch.tensor([[b, x1, y1, x2, y2]]), k, scale)
+        xs, ys = math.floor(x1 * scale + 0.5), math.floor(y1 * scale + 0.5)
+        xe, ye = math.floor(x2 * scale + 0.5), math.floor(y2 * scale + 0.5)
+        crop = feats[b:b + 1, :, ys:ye + 1, xs:xe + 1]
+        torch.testing.assert_close(out, F.adaptive_max_pool2d(crop, k))
+    # list-of-boxes input, the module, and gradients flow back to the features
+    boxes = [torch.tensor([[0.0, 0.0, 7.0, 7.0]]), torch.tensor([[2.0, 2.0, 9.0, 5.0], [0.0, 0.0, 19.0, 15.0]])]
+    out = RoIPool(2, 1.0)(feats, boxes)
+    assert out.shape == (3, 3, 2, 2)
+    torch.testing.assert_close(out[2], F.adaptive_max_pool2d(feats[1], 2))
+    out.sum().backward()
+    assert feats.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="boxes"):
+        roi_pool(feats, torch.tensor([[0, 5.0, 0.0, 1.0, 3.0]]), 2)
