@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import types
 from typing import Any
 
 __all__ = ["export_submodules"]
@@ -20,7 +21,11 @@ def export_submodules(package: str, path: list[str], namespace: dict[str, Any]) 
             continue
         module = importlib.import_module(f"{package}.{info.name}")
         for name in getattr(module, "__all__", []):
-            if name in namespace and namespace[name] is not getattr(module, name):
+            existing = namespace.get(name)
+            # A submodule named like an export (alexnet.py exporting alexnet) is not a clash:
+            # the import system set the package attribute to the submodule; the export wins.
+            own_submodule = isinstance(existing, types.ModuleType) and existing.__name__.startswith(package + ".")
+            if name in namespace and existing is not getattr(module, name) and not own_submodule:
                 raise ImportError(f"{package}: {name!r} is exported by two submodules")
             namespace[name] = getattr(module, name)
             names.append(name)
