@@ -1,0 +1,7 @@
+"""deepnotes.text: tokenizers, n-gram and neural language models, word embeddings, BERT, GPT, metrics.
+
+Every public name of every submodule (its ``__all__``) is re-exported here.
+"""
+from ..core.exports import export_submodules
+
+__all__ = export_submodules(__name__, __path__, globals())
