@@ -34,23 +34,30 @@ def negative_sampling(edge_index: torch.Tensor, num_nodes: int, num_samples: int
                       generator: torch.Generator | None = None, exclude: torch.Tensor | None = None) -> torch.Tensor:
     """(2, num_samples) distinct unordered pairs u < v that are not edges (nor in ``exclude``)."""
     check_edge_index(edge_index, num_nodes)
-    taken = set()
-    for ei in (edge_index, exclude) if exclude is not None else (edge_index,):
-        for u, v in ei.t().tolist():
-            taken.add((min(u, v), max(u, v)))
-    free = num_nodes * (num_nodes - 1) // 2 - len(taken)
+    ei = edge_index if exclude is None else torch.cat([edge_index, exclude], dim=1)
+    key = lambda a, b: torch.minimum(a, b) * num_nodes + torch.maximum(a, b)
+    taken = torch.unique(key(ei[0], ei[1]))
+    taken = taken[(taken // num_nodes) != (taken % num_nodes)]
+    free = num_nodes * (num_nodes - 1) // 2 - taken.numel()
     expect(num_samples <= free, "num_samples", f"at most {free} (the non-edges left)", num_samples)
-    out: list[tuple[int, int]] = []
-    while len(out) < num_samples:
-        cand = torch.randint(num_nodes, (2, 2 * (num_samples - len(out)) + 8), generator=generator)
-        for u, v in cand.t().tolist():
-            pair = (min(u, v), max(u, v))
-            if u != v and pair not in taken:
-                taken.add(pair)
-                out.append(pair)
-                if len(out) == num_samples:
-                    break
-    return torch.tensor(out, dtype=torch.long).t().reshape(2, -1)
+    found = torch.zeros(0, dtype=torch.long)
+    while found.numel() < num_samples:
+        cand = torch.randint(num_nodes, (2, 2 * num_samples + 16), generator=generator)
+        k = key(cand[0], cand[1])
+        k = k[(cand[0] != cand[1]) & ~torch.isin(k, taken) & ~torch.isin(k, found)]
+        k, first = _unique_in_order(k)
+        found = torch.cat([found, k])
+    found = found[:num_samples]
+    return torch.stack([found // num_nodes, found % num_nodes])
+
+
+def _unique_in_order(k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distinct values of ``k`` in order of first appearance (keeps the sampling random)."""
+    uniq, inv = torch.unique(k, return_inverse=True)
+    first = torch.full((uniq.numel(),), k.numel(), dtype=torch.long).scatter_reduce(
+        0, inv, torch.arange(k.numel()), reduce="amin")
+    order = torch.sort(first).values
+    return k[order], order
 
 
 @syllabus("graphs.link_prediction_split")
