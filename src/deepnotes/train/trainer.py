@@ -108,6 +108,8 @@ class Trainer:
 
         device = torch.device(device) if device is not None else (run.device if run is not None
                                                                   else torch.device("cpu"))
+        expect(not amp or device.type in ("cuda", "cpu"), "amp", "a cuda or cpu device (float16 "
+               "autocast with a GradScaler on CUDA, bfloat16 autocast on CPU)", str(device))
         self.dist, self.device = init_distributed(device)
         self.model = model.to(self.device)          # the plain module: state_dict, evaluation
         self.net = wrap_distributed(self.model, self.dist, self.device)   # what trains: DDP or model
@@ -126,8 +128,6 @@ class Trainer:
         self.amp = bool(amp)
         self.scaler = None
         if self.amp:
-            expect(self.device.type in ("cuda", "cpu"), "amp", "a cuda or cpu device (float16 autocast "
-                   "with a GradScaler on CUDA, bfloat16 autocast on CPU)", str(self.device))
             self.amp_dtype = amp_dtype or (torch.float16 if self.device.type == "cuda" else torch.bfloat16)
             if self.amp_dtype == torch.float16:
                 self.scaler = torch.amp.GradScaler(self.device.type)
