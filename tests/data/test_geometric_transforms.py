@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 from skimage import data as skdata
-from skimage.transform import AffineTransform, warp
+from skimage.transform import AffineTransform, resize, warp
 
-from deepnotes.data import (Compose, RandomAffine, RandomCrop, RandomHorizontalFlip, RandomVerticalFlip,
-                            TransformedDataset, affine, hflip, load, rotate, vflip)
+from deepnotes.data import (Compose, RandomAffine, RandomCrop, RandomHorizontalFlip, RandomResizedCrop,
+                            RandomVerticalFlip, TransformedDataset, affine, hflip, load, resized_crop, rotate, vflip)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,19 @@ def test_random_crop_is_a_window_of_the_padded_image():
     for b in range(6):
         assert any(torch.equal(out[b], padded[b, :, i:i + 8, j:j + 8]) for i in range(5) for j in range(5))
     assert RandomCrop((4, 6), generator=torch.Generator())(x[0]).shape == (2, 4, 6)
+
+
+@pytest.mark.syllabus("training.geometric_augmentation")
+def test_resized_crop_equals_skimage_resize(camera):
+    ours = resized_crop(camera[None], 10, 5, 30, 40, (48, 32))[0].numpy()
+    ref = resize(camera[10:40, 5:45].numpy(), (48, 32), order=1, mode="edge", anti_aliasing=False)
+    np.testing.assert_allclose(ours, ref, atol=1e-10)
+    t = RandomResizedCrop(16, scale=(0.3, 0.6), ratio=(0.5, 2.0), generator=torch.Generator().manual_seed(0))
+    for _ in range(200):
+        top, left, h, w = t.sample_window(64, 64)
+        assert 0.3 * 4096 * 0.8 <= h * w <= 0.6 * 4096 * 1.2 and 0.5 / 1.2 <= w / h <= 2.0 * 1.2
+        assert top + h <= 64 and left + w <= 64
+    assert t(camera[None].repeat(3, 1, 1, 1)).shape == (3, 1, 16, 16)
 
 
 @pytest.mark.syllabus("training.geometric_augmentation")

@@ -2,7 +2,7 @@
 
 Syllabus: training.geometric_augmentation. Notes: 000 L2.10; 001 S8.07-S8.11; 002 §5.1l; 003 L0.23.
 
-Label-preserving changes of position, applied on the fly (a fresh draw per example per epoch,
+Label-preserving changes of position and zoom, applied on the fly (a fresh draw per example per epoch,
 from a seeded ``generator``). Images are (C, H, W) or batches (B, C, H, W), each example drawn
 independently. The affine warp maps each output pixel p (pixel coordinates about the image
 centre, y pointing down) back to the input point it samples, by bilinear interpolation:
@@ -12,7 +12,8 @@ centre, y pointing down) back to the input point it samples, by bilinear interpo
 
 so the content is rotated by theta degrees counter-clockwise, scaled by s and shifted by
 t = (tx, ty) pixels; samples from outside the image are ``fill``. Built on ``F.affine_grid`` /
-``F.grid_sample`` with align_corners=False, so a 90 degree turn equals ``torch.rot90``.
+``F.grid_sample`` with align_corners=False, so a 90 degree turn equals ``torch.rot90``. The zoom
+crop cuts a random window (area fraction and aspect ratio drawn) and resizes it bilinearly.
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ import torch.nn.functional as F
 
 from ..core import expect, syllabus
 
-__all__ = ["hflip", "vflip", "affine", "rotate", "RandomHorizontalFlip", "RandomVerticalFlip", "RandomCrop",
-           "RandomAffine"]
+__all__ = ["hflip", "vflip", "affine", "rotate", "resized_crop", "RandomHorizontalFlip", "RandomVerticalFlip",
+           "RandomCrop", "RandomResizedCrop", "RandomAffine"]
 
 
 def _batched(img: torch.Tensor, name: str = "img") -> tuple[torch.Tensor, bool]:
@@ -77,6 +78,20 @@ def affine(img: torch.Tensor, angle: float | torch.Tensor = 0.0, translate: Sequ
 def rotate(img: torch.Tensor, angle: float, fill: float = 0.0, mode: str = "bilinear") -> torch.Tensor:
     """Rotate about the centre by ``angle`` degrees counter-clockwise."""
     return affine(img, angle=angle, fill=fill, mode=mode)
+
+
+def resized_crop(img: torch.Tensor, top: int, left: int, height: int, width: int,
+                 size: tuple[int, int]) -> torch.Tensor:
+    """Cut rows top..top+height-1 and columns left..left+width-1, then resize bilinearly to ``size``."""
+    x, single = _batched(img)
+    h, w = x.shape[-2:]
+    expect(0 <= top and 0 <= left and height >= 1 and width >= 1 and top + height <= h and left + width <= w,
+           "top/left/height/width", f"a window inside the {h}x{w} image", (top, left, height, width))
+    crop = x[..., top:top + height, left:left + width]                              # (B, C, height, width)
+    dtype = crop.dtype if crop.is_floating_point() else torch.float32
+    out = F.interpolate(crop.to(dtype), size=tuple(size), mode="bilinear", align_corners=False)  # (B, C, *size)
+    out = out.to(img.dtype) if img.is_floating_point() else out.round().to(img.dtype)
+    return out[0] if single else out
 
 
 class _Random:
@@ -143,6 +158,38 @@ class RandomCrop(_Random):
         cols = (j[:, None] + torch.arange(tw))[:, None, :]                             # (B, 1, tw)
         out = x[torch.arange(b)[:, None, None], :, rows, cols]                         # (B, th, tw, C)
         out = out.permute(0, 3, 1, 2)                                                  # (B, C, th, tw)
+        return out[0] if single else out
+
+
+@syllabus("training.geometric_augmentation")
+class RandomResizedCrop(_Random):
+    """Zoom: cut a window of random area fraction in ``scale`` and aspect ratio (w/h, log-uniform) in
+    ``ratio``, resize it to ``size`` (the Inception-style crop). Falls back to the whole image after 10 tries."""
+
+    def __init__(self, size: int | tuple[int, int], scale: tuple[float, float] = (0.08, 1.0),
+                 ratio: tuple[float, float] = (3 / 4, 4 / 3), generator: torch.Generator | None = None):
+        super().__init__(generator)
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        expect(len(self.size) == 2 and min(self.size) > 0, "size", "a positive int or (h, w)", size)
+        expect(0 < scale[0] <= scale[1] <= 1, "scale", "(lo, hi) with 0 < lo <= hi <= 1", scale)
+        expect(0 < ratio[0] <= ratio[1], "ratio", "(lo, hi) with 0 < lo <= hi", ratio)
+        self.scale, self.ratio = scale, ratio
+
+    def sample_window(self, h: int, w: int) -> tuple[int, int, int, int]:
+        """(top, left, height, width) of one random window."""
+        for _ in range(10):
+            area = h * w * float(self._uniform(1, *self.scale))
+            r = math.exp(float(self._uniform(1, math.log(self.ratio[0]), math.log(self.ratio[1]))))
+            cw, ch = round(math.sqrt(area * r)), round(math.sqrt(area / r))
+            if 0 < cw <= w and 0 < ch <= h:
+                top = int(torch.randint(h - ch + 1, (1,), generator=self.generator))
+                left = int(torch.randint(w - cw + 1, (1,), generator=self.generator))
+                return top, left, ch, cw
+        return 0, 0, h, w
+
+    def __call__(self, img: torch.Tensor) -> torch.Tensor:
+        x, single = _batched(img)
+        out = torch.stack([resized_crop(xi, *self.sample_window(*x.shape[-2:]), self.size) for xi in x])
         return out[0] if single else out
 
 
