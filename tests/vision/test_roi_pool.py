@@ -20,11 +20,17 @@ def test_roi_pool_equals_adaptive_max_pool_of_quantised_crop():
         x2, y2 = x1 + rng.uniform(0, 19 / scale - x1), y1 + rng.uniform(0, 15 / scale - y1)
         b = rng.randint(0, 1)
         k = (rng.randint(1, 4), rng.randint(1, 4))
-        out = roi_pool(feats, torch.tensor([[b, x1, y1, x2, y2]]), k, scale)
+        out = roi_pool(feats, torch.tensor([[b, x1, y1, x2, y2]]), k, scale, fast=False)
         xs, ys = math.floor(x1 * scale + 0.5), math.floor(y1 * scale + 0.5)
         xe, ye = math.floor(x2 * scale + 0.5), math.floor(y2 * scale + 0.5)
         crop = feats[b:b + 1, :, ys:ye + 1, xs:xe + 1]
         torch.testing.assert_close(out, F.adaptive_max_pool2d(crop, k))
+    # the fast path (crop + adaptive pool) equals the masked definition, boxes near and past the edges too
+    g = torch.Generator().manual_seed(1)
+    xy = torch.rand(30, 2, generator=g) * 18
+    rois = torch.cat([torch.randint(0, 2, (30, 1), generator=g).float(), xy, xy + torch.rand(30, 2, generator=g) * 8], 1)
+    for scale in (1.0, 0.5):
+        torch.testing.assert_close(roi_pool(feats, rois, (3, 2), scale, fast=True), roi_pool(feats, rois, (3, 2), scale, fast=False))
     # list-of-boxes input, the module, and gradients flow back to the features
     boxes = [torch.tensor([[0.0, 0.0, 7.0, 7.0]]), torch.tensor([[2.0, 2.0, 9.0, 5.0], [0.0, 0.0, 19.0, 15.0]])]
     out = RoIPool(2, 1.0)(feats, boxes)

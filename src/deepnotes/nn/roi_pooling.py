@@ -10,9 +10,8 @@ max-pooled (empty bins give 0). The semantics are torchvision.ops.roi_pool's.
 """
 from __future__ import annotations
 
-import math
-
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..core import expect, syllabus
@@ -30,10 +29,12 @@ def _as_rois(boxes) -> Tensor:
 
 
 @syllabus("vision.roi_pool")
-def roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0) -> Tensor:
+def roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0, fast: bool = True) -> Tensor:
     """(B, C, H, W) features and K boxes -> (K, C, kh, kw).
 
     ``boxes`` is a (K, 5) tensor of (batch index, x1, y1, x2, y2) or a list of (K_i, 4) tensors.
+    ``fast=True`` max-pools each quantised crop with F.adaptive_max_pool2d (the same bin rule)
+    when every RoI lies inside the map; otherwise all bins are computed at once with masks.
     """
     expect(input.dim() == 4, "input", "a 4-D tensor (B, C, H, W)", tuple(input.shape))
     rois = _as_rois(boxes)
@@ -44,29 +45,42 @@ def roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0) -> T
                "x2 >= x1 and y2 >= y1", rois[(rois[:, 3] < rois[:, 1]) | (rois[:, 4] < rois[:, 2])][:1].tolist())
     kh, kw = _tuple(output_size, 2, "output_size")
     B, C, H, W = input.shape
-    out = input.new_zeros(len(rois), C, kh, kw)                  # (K, C, kh, kw)
-    for r, (b, x1, y1, x2, y2) in enumerate(rois.tolist()):
-        xs, ys = math.floor(x1 * spatial_scale + 0.5), math.floor(y1 * spatial_scale + 0.5)
-        xe, ye = math.floor(x2 * spatial_scale + 0.5), math.floor(y2 * spatial_scale + 0.5)
-        rw, rh = max(xe - xs + 1, 1), max(ye - ys + 1, 1)
-        for p in range(kh):
-            h0 = min(max(math.floor(p * rh / kh) + ys, 0), H)
-            h1 = min(max(math.ceil((p + 1) * rh / kh) + ys, 0), H)
-            for q in range(kw):
-                w0 = min(max(math.floor(q * rw / kw) + xs, 0), W)
-                w1 = min(max(math.ceil((q + 1) * rw / kw) + xs, 0), W)
-                if h1 > h0 and w1 > w0:
-                    out[r, :, p, q] = input[int(b), :, h0:h1, w0:w1].amax(dim=(-2, -1))
-    return out
+    K = len(rois)
+    if K == 0:
+        return input.new_zeros(0, C, kh, kw)
+    q = torch.floor(rois[:, 1:].double() * spatial_scale + 0.5).long()       # (K, 4) quantised corners
+    xs, ys, xe, ye = q.unbind(1)
+    rw, rh = (xe - xs + 1).clamp(min=1), (ye - ys + 1).clamp(min=1)         # (K,)
+    # bin p spans [floor(p * rh / kh), ceil((p + 1) * rh / kh)) rows from ys, clipped to the map
+    p, qq = torch.arange(kh), torch.arange(kw)
+    h0 = (torch.floor(p[None] * rh[:, None] / kh).long() + ys[:, None]).clamp(0, H)        # (K, kh)
+    h1 = (torch.ceil((p[None] + 1) * rh[:, None] / kh).long() + ys[:, None]).clamp(0, H)
+    w0 = (torch.floor(qq[None] * rw[:, None] / kw).long() + xs[:, None]).clamp(0, W)      # (K, kw)
+    w1 = (torch.ceil((qq[None] + 1) * rw[:, None] / kw).long() + xs[:, None]).clamp(0, W)
+    if fast and bool((xs >= 0).all() and (ys >= 0).all() and (xe < W).all() and (ye < H).all()):
+        crops = [F.adaptive_max_pool2d(input[b, :, y0:y1 + 1, x0:x1 + 1], (kh, kw))
+                 for b, x0, y0, x1, y1 in zip(rois[:, 0].long().tolist(), xs.tolist(), ys.tolist(), xe.tolist(), ye.tolist())]
+        return torch.stack(crops)                                            # (K, C, kh, kw)
+    rows, cols = torch.arange(H), torch.arange(W)
+    row_in = (rows >= h0[..., None]) & (rows < h1[..., None])                 # (K, kh, H)
+    col_in = (cols >= w0[..., None]) & (cols < w1[..., None])                 # (K, kw, W)
+    feats = input[rois[:, 0].long()]                                         # (K, C, H, W)
+    neg = torch.finfo(input.dtype).min
+    # max over the columns of each column-bin, then over the rows of each row-bin
+    by_col = feats[:, None].masked_fill(~col_in[:, :, None, None, :], neg).amax(-1)        # (K, kw, C, H)
+    out = by_col[:, None].masked_fill(~row_in[:, :, None, None, :], neg).amax(-1)          # (K, kh, kw, C)
+    empty = (h1 <= h0)[:, :, None] | (w1 <= w0)[:, None, :]                  # (K, kh, kw)
+    out = out.masked_fill(empty[..., None], 0.0)
+    return out.permute(0, 3, 1, 2).contiguous()                              # (K, C, kh, kw)
 
 
 @syllabus("vision.roi_pool")
 class RoIPool(nn.Module):
     """torchvision.ops.RoIPool's interface."""
 
-    def __init__(self, output_size, spatial_scale: float):
+    def __init__(self, output_size, spatial_scale: float, fast: bool = True):
         super().__init__()
-        self.output_size, self.spatial_scale = output_size, spatial_scale
+        self.output_size, self.spatial_scale, self.fast = output_size, spatial_scale, fast
 
     def forward(self, input: Tensor, rois) -> Tensor:
-        return roi_pool(input, rois, self.output_size, self.spatial_scale)
+        return roi_pool(input, rois, self.output_size, self.spatial_scale, self.fast)

@@ -1,0 +1,62 @@
+"""SSD default boxes and heads, RetinaNet's focal loss, FPN."""
+from collections import OrderedDict
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from deepnotes.vision import (FeaturePyramidNetwork, RetinaNetHead, SmallBackbone, SSDHead, hard_negative_mining,
+                              sigmoid_focal_loss, ssd_default_boxes)
+
+
+@pytest.mark.syllabus("vision.ssd")
+def test_ssd_default_box_count_and_head_shapes():
+    sizes, A = [(8, 8), (4, 4), (2, 2)], [3, 3, 3]
+    boxes = ssd_default_boxes(sizes, 64, scales=[12, 24, 48])
+    assert len(boxes) == sum(h * w * a for (h, w), a in zip(sizes, A)) == 252
+    head = SSDHead([8, 16, 16], A, num_classes=3)
+    cls, reg = head([torch.randn(2, c, h, w) for c, (h, w) in zip([8, 16, 16], sizes)])
+    assert cls.shape == (2, 252, 4) and reg.shape == (2, 252, 4)
+    loss = torch.tensor([0.1, 5.0, 0.2, 3.0, 0.3, 9.0, 0.05, 1.0])
+    labels = torch.tensor([1, 0, 0, 0, 0, 0, 0, 0])
+    assert hard_negative_mining(loss, labels).tolist() == [True, True, False, True, False, True, False, False]
+
+
+@pytest.mark.syllabus("vision.retinanet")
+def test_focal_loss_formula_and_bce_limit():
+    torch.manual_seed(0)
+    x = torch.randn(50, dtype=torch.float64) * 3
+    t = (torch.rand(50) > 0.7).double()
+    p = torch.sigmoid(x)
+    p_t = torch.where(t == 1, p, 1 - p)
+    alpha_t = torch.where(t == 1, 0.25, 0.75)
+    torch.testing.assert_close(sigmoid_focal_loss(x, t), -alpha_t * (1 - p_t) ** 2 * torch.log(p_t))
+    torch.testing.assert_close(sigmoid_focal_loss(x, t, alpha=-1, gamma=0), F.binary_cross_entropy_with_logits(x, t, reduction="none"))
+    assert sigmoid_focal_loss(x, t, reduction="sum").item() == pytest.approx(sigmoid_focal_loss(x, t).sum().item())
+    head = RetinaNetHead(8, 9, 3, num_convs=2)
+    cls, box = head([torch.randn(1, 8, 4, 4), torch.randn(1, 8, 2, 2)])
+    assert cls.shape == (1, 9 * 20, 3) and box.shape == (1, 9 * 20, 4)
+    assert torch.sigmoid(head.cls_logits.bias).mean().item() == pytest.approx(0.01)
+
+
+@pytest.mark.syllabus("vision.fpn")
+def test_fpn_equals_top_down_equations_and_strides():
+    torch.manual_seed(0)
+    bb = SmallBackbone(3, (8, 16, 16, 32))
+    x = torch.randn(2, 3, 64, 96)
+    feats = bb(x)
+    assert [64 // f.shape[-2] for f in feats.values()] == [4, 8, 16, 32]
+    fpn = FeaturePyramidNetwork(bb.out_channels, 12)
+    out = fpn(feats)
+    c = list(feats.values())
+    lat = [F.conv2d(ci, fpn.inner_blocks[i][0].weight, fpn.inner_blocks[i][0].bias) for i, ci in enumerate(c)]
+    m = [None] * 4
+    m[3] = lat[3]
+    for i in (2, 1, 0):
+        m[i] = lat[i] + F.interpolate(m[i + 1], scale_factor=2.0, mode="nearest")
+    for i, (name, p) in enumerate(out.items()):
+        ref = F.conv2d(m[i], fpn.layer_blocks[i][0].weight, fpn.layer_blocks[i][0].bias, padding=1)
+        torch.testing.assert_close(p, ref, atol=1e-5, rtol=1e-5)
+        assert p.shape[1] == 12 and p.shape[-2:] == c[i].shape[-2:]
+    keys = set(fpn.state_dict())
+    assert "inner_blocks.0.0.weight" in keys and "layer_blocks.3.0.bias" in keys   # torchvision's names
