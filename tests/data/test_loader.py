@@ -25,7 +25,7 @@ def test_order_depends_on_seed_and_epoch_only():
 
 
 @pytest.mark.syllabus("training.image_classification_data")
-@pytest.mark.parametrize("name,shape,n", [("digits", (1, 8, 8), 1077), ("mnist1d", (1, 40), 3500)])
+@pytest.mark.parametrize("name,shape,n", [("digits", (1, 8, 8), 1078), ("mnist1d", (1, 40), 3500)])
 def test_image_classification_loaders(name, shape, n):
     ds = load(name, split="train")
     loader = make_loader(ds, 64, seed=0)

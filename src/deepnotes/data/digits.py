@@ -5,7 +5,8 @@ Notes: 001 S1.01-S1.02 and 002 §5.1h use MNIST (60k/10k, 28x28) and 003 L13 Omn
 which is available offline; these 1,797 8x8 digits stand in for them.
 
 Pixel values 0..16 are scaled to [0, 1]. The split is stratified and fixed by ``split_seed``
-(default 0): 60% train, 20% validation, 20% test (:func:`deepnotes.data.train_val_test_split`).
+(default 0): 60% train, 20% validation, 20% test = 1,078 / 359 / 360 images
+(:func:`deepnotes.data.holdout_sizes`, :func:`deepnotes.data.train_val_test_split`).
 ``resize`` rescales the images bilinearly (e.g. 28 for MNIST-sized inputs) and ``pad`` adds a
 zero border (28 + 2 * 2 = 32 for LeNet-5); neither changes the order of the examples or labels.
 """
@@ -20,7 +21,7 @@ from torch.utils.data import TensorDataset
 
 from ..core import expect, syllabus
 from .registry import register_dataset
-from .splits import train_val_test_split
+from .splits import holdout_sizes, train_val_test_split
 
 __all__ = ["load_digits", "DIGITS_SPLITS"]
 
@@ -51,7 +52,8 @@ def load_digits(split: str = "train", flatten: bool = False, split_seed: int = 0
     if split == "all":
         idx = np.arange(len(target))
     else:
-        idx = train_val_test_split(torch.as_tensor(target), val=0.2, test=0.2, seed=split_seed)[split].numpy()
+        val, test = holdout_sizes(len(target))
+        idx = train_val_test_split(torch.as_tensor(target), val=val, test=test, seed=split_seed)[split].numpy()
     x = torch.tensor(images[idx] / 16.0, dtype=torch.float32).unsqueeze(1)  # (N, 1, 8, 8)
     if resize is not None and resize != 8:
         x = F.interpolate(x, size=(resize, resize), mode="bilinear", align_corners=False)  # (N, 1, R, R)

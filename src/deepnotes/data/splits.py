@@ -19,7 +19,7 @@ import torch
 
 from ..core import expect, syllabus
 
-__all__ = ["train_val_test_split", "stratified_split"]
+__all__ = ["train_val_test_split", "stratified_split", "holdout_sizes"]
 
 
 def _size(part: float | int, n: int, name: str) -> int:
@@ -90,3 +90,13 @@ def stratified_split(labels: torch.Tensor, val: float | int = 0.2, test: float |
                      seed: int = 0) -> dict[str, torch.Tensor]:
     """:func:`train_val_test_split` stratified by ``labels`` (the name says what it does)."""
     return train_val_test_split(labels, val=val, test=test, seed=seed, stratify=True)
+
+
+def holdout_sizes(n: int, holdout: float = 0.4) -> tuple[int, int]:
+    """(val, test) counts of the 60 / 20 / 20 scheme: hold out ceil(0.4 n), half of it (rounded
+    up) for test, the rest for validation (digits: 1,797 -> 1,078 / 359 / 360)."""
+    expect(isinstance(n, int) and n > 0, "n", "a positive number of examples", n)
+    expect(0 < holdout < 1, "holdout", "a fraction in (0, 1)", holdout)
+    held = math.ceil(holdout * n)
+    test = math.ceil(held / 2)
+    return held - test, test

@@ -15,7 +15,7 @@ from torch.utils.data import TensorDataset
 
 from ..core import expect
 from .registry import register_dataset
-from .splits import train_val_test_split
+from .splits import holdout_sizes, train_val_test_split
 from .standardize import Standardize
 
 __all__ = ["load_tabular", "TABULAR_SETS"]
@@ -42,7 +42,8 @@ def _indices(name: str, split: str, split_seed: int) -> np.ndarray:
     if split == "all":
         return np.arange(len(y))
     strata = y if TABULAR_SETS[name][1] == "classification" else np.digitize(y, np.quantile(y, np.linspace(0, 1, 11)[1:-1]))
-    return train_val_test_split(torch.as_tensor(strata), val=0.2, test=0.2, seed=split_seed)[split].numpy()
+    val, test = holdout_sizes(len(y))
+    return train_val_test_split(torch.as_tensor(strata), val=val, test=test, seed=split_seed)[split].numpy()
 
 
 def load_tabular(name: str, split: str = "train", standardize: bool = False, split_seed: int = 0) -> TensorDataset:
