@@ -6,6 +6,15 @@ import torch
 
 import deepnotes.losses as L
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 g = torch.Generator().manual_seed(0)
 X = torch.randn(8, 5, generator=g, dtype=torch.float64)
 Y = torch.randn(8, 5, generator=g, dtype=torch.float64)

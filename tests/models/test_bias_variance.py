@@ -5,6 +5,15 @@ import torch
 
 from deepnotes.models import bias_variance_decomposition, polynomial_features
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 SIGMA = 0.3
 
 

@@ -10,6 +10,15 @@ from sklearn.model_selection import cross_val_score as sk_cross_val_score
 from deepnotes.models import LinearRegression, cross_val_score, kfold_indices
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.mark.syllabus("foundations.cross_validation")
 def test_folds_partition_and_match_sklearn_kfold():
     folds = kfold_indices(23, 5)

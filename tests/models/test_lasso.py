@@ -6,6 +6,15 @@ from sklearn.linear_model import Lasso as SkLasso
 
 from deepnotes.models import Lasso
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 X, Y = load_diabetes(return_X_y=True)
 
 

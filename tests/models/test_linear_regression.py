@@ -6,6 +6,15 @@ from sklearn.linear_model import Ridge
 
 from deepnotes.models import LinearRegression, polynomial_features
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 X, Y = load_diabetes(return_X_y=True)
 XS = (X - X.mean(0)) / X.std(0)                      # standardised: GD converges in ~1e3 steps
 YS = (Y - Y.mean()) / Y.std()

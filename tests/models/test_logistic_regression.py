@@ -10,6 +10,15 @@ from sklearn.preprocessing import StandardScaler
 from deepnotes.losses import binary_cross_entropy_with_logits
 from deepnotes.models import LogisticRegression, SoftmaxRegression
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 warnings.filterwarnings("ignore", module="sklearn")
 
 

@@ -5,6 +5,15 @@ from sklearn.datasets import load_iris
 from deepnotes.models import Perceptron, xor_data
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.mark.syllabus("foundations.perceptron")
 def test_converges_on_separable_iris_pair():
     X, y = load_iris(return_X_y=True)

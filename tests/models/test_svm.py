@@ -8,6 +8,15 @@ from sklearn.svm import LinearSVC
 from deepnotes.models import LinearSVM
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.mark.syllabus("foundations.linear_svm")
 def test_sign_agreement_with_sklearn_linear_svc():
     X, y = load_breast_cancer(return_X_y=True)

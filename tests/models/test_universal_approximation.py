@@ -6,6 +6,15 @@ import torch
 from deepnotes.models import ReLUSum, SigmoidSum, hard_sigmoid_relu, relu_interpolant
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.mark.syllabus("foundations.universal_approximation")
 def test_two_relus_are_exactly_a_hard_sigmoid():
     x = torch.linspace(-3, 3, 601, dtype=torch.float64)

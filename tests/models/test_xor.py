@@ -4,6 +4,15 @@ import torch
 from deepnotes.models import CascadedLogistic, LogisticRegression, xor_data, xor_distance_features
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def best_linear_accuracy(x, y):
     grid = torch.linspace(-3, 3, 25, dtype=torch.float64)
     wb = torch.cartesian_prod(grid, grid, grid)                      # (G, 3) every (w1, w2, b)
