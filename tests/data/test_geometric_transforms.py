@@ -93,6 +93,14 @@ def test_random_affine_ranges_seeding_and_labels_preserved():
     assert torch.equal(run(7), run(7)) and not torch.equal(run(7), run(8))
 
 
+def test_fill_outside_and_integer_images():
+    ones = torch.ones(1, 9, 9)
+    r = rotate(ones, 45, fill=0.5)
+    assert r[0, 0, 0] == 0.5 and r[0, 4, 4] == 1.0
+    u8 = (torch.arange(16, dtype=torch.uint8) * 10).reshape(1, 4, 4)
+    assert torch.equal(rotate(u8, 90), torch.rot90(u8, 1, dims=(-2, -1)))
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="p"):
         RandomHorizontalFlip(p=2)

@@ -44,6 +44,14 @@ def test_hue_equals_skimage_hsv(astronaut, shift):
     np.testing.assert_allclose(adjust_hue(x, shift).permute(1, 2, 0).numpy(), ref, atol=1e-5)
 
 
+def test_one_channel_contrast_and_rgb_checks():
+    g = torch.rand(2, 1, 5, 5, dtype=torch.float64)
+    out = adjust_contrast(g, 0.5)
+    assert torch.allclose(out, 0.5 * g + 0.5 * g.mean((1, 2, 3), keepdim=True))
+    with pytest.raises(ValueError, match="img"):
+        adjust_hue(g, 0.1)
+
+
 @pytest.mark.syllabus("training.photometric_augmentation")
 def test_identities(astronaut):
     _, x = astronaut

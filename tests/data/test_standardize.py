@@ -67,5 +67,8 @@ def test_images_mean_pixel_and_errors():
         Standardize(dims=(1,))
     with pytest.raises(ValueError, match="x"):
         st(torch.rand(2, 4, 5, 5))
+    fresh = Standardize(dims=(0, 2, 3))
+    fresh.load_state_dict(st.state_dict())
+    assert torch.equal(fresh(imgs), out)
     const = torch.ones(5, 2)
     assert torch.equal(Standardize().fit(const)(const), torch.zeros(5, 2))      # zero-variance: centred only

@@ -2,8 +2,8 @@
 
 Syllabus: training.photometric_augmentation. Notes: 001 S8.12-S8.14; 003 L0.23.
 
-For an RGB image x in [0, 1] (C = 3, or any C for brightness and noise), with factors drawn
-per example:
+For an RGB image x in [0, 1] (brightness, contrast and noise also take one-channel images, whose
+grey is the image itself), with factors drawn per example:
 
     brightness  x' = clip(b x)                                    b = 1 is the identity
     contrast    x' = clip(c x + (1 - c) mean(gray(x)))            gray = 0.299 R + 0.587 G + 0.114 B
@@ -38,6 +38,10 @@ def _rgb(img: torch.Tensor) -> None:
 
 
 def _gray(img: torch.Tensor) -> torch.Tensor:
+    """Luma (..., 1, H, W) of an RGB image; a one-channel image is its own grey."""
+    if img.shape[-3] == 1:
+        return img
+    _rgb(img)
     r, g, b = img.unbind(-3)
     return (_GRAY[0] * r + _GRAY[1] * g + _GRAY[2] * b).unsqueeze(-3)               # (..., 1, H, W)
 
@@ -47,7 +51,7 @@ def adjust_brightness(img: torch.Tensor, factor: float | torch.Tensor) -> torch.
 
 
 def adjust_contrast(img: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
-    _rgb(img)
+    """Blend with the mean grey level (RGB or one-channel images)."""
     mean = _gray(img).mean((-3, -2, -1), keepdim=True)                               # (..., 1, 1, 1)
     c = _factor(factor, img)
     return (c * img + (1 - c) * mean).clamp(0, 1)

@@ -60,5 +60,11 @@ class Standardize(nn.Module):
     def inverse(self, z: torch.Tensor) -> torch.Tensor:
         return z + self.mean if self.center_only else z * self.std + self.mean
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for name in ("mean", "std"):                       # fitted statistics may replace the empty buffers
+            if prefix + name in state_dict:
+                setattr(self, name, torch.empty_like(state_dict[prefix + name]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def extra_repr(self) -> str:
         return f"dims={self.dims}, center_only={self.center_only}"
