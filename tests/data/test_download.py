@@ -90,6 +90,9 @@ def test_right_file_parsed(server, tmp_path):
     dest = download_file([f"{server.url}/a/x-idx3-ubyte.gz"], tmp_path / "d" / "x-idx3-ubyte.gz", _sha(body), len(body))
     assert np.array_equal(read_idx(dest), arr)
     assert _leftovers(tmp_path / "d") == ["x-idx3-ubyte.gz"]
+    dest.write_bytes(b"tampered")                                            # wrong size: fetched again
+    download_file([f"{server.url}/a/x-idx3-ubyte.gz"], dest, _sha(body), len(body))
+    assert dest.read_bytes() == body
     f32 = np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2)
     (tmp_path / "f.idx").write_bytes(_idx(f32))
     assert np.array_equal(read_idx(tmp_path / "f.idx"), f32)

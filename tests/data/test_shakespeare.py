@@ -35,6 +35,7 @@ def test_char_vocabulary_and_counts_stable():
     sh.shakespeare_speeches.cache_clear()
     b = load("shakespeare", split="train")
     assert b.vocab_size == a.vocab_size and torch.equal(a.ids, b.ids)
+    assert a.summary() == {"level": "char", "vocab_size": len(set(full)), "tokens": len(text), "plays": 32}
     sizes = [len(load("shakespeare", split=s)) for s in ("train", "val", "test")]
     assert sum(sizes) == len(full)
 

@@ -121,14 +121,16 @@ def download_file(urls: Sequence[str], dest: str | os.PathLike, sha256: str, siz
                   timeout: float = 30.0) -> Path:
     """Fetch one file from the first of ``urls`` that delivers it whole and with the right sha256.
 
-    An existing ``dest`` is kept (only verified files ever get that name). Raises DataError
-    listing every failed attempt.
+    An existing ``dest`` of the right size is kept (only verified files ever get that name; the
+    size check catches one changed behind our back). Raises DataError listing every failed attempt.
     """
     dest = Path(dest)
     expect(len(sha256) == 64, "sha256", "a 64-character hex digest", sha256)
     expect(timeout > 0, "timeout", "a positive number of seconds", timeout)
     if dest.is_file():
-        return dest
+        if size is None or dest.stat().st_size == size:
+            return dest
+        dest.unlink()
     dest.parent.mkdir(parents=True, exist_ok=True)
     errors = []
     for url in urls:

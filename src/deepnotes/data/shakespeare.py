@@ -124,6 +124,10 @@ class TextCorpus:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def summary(self) -> dict[str, int | str]:
+        """What the corpus holds: level, vocabulary size, token count and number of plays."""
+        return {"level": self.level, "vocab_size": self.vocab_size, "tokens": len(self.ids), "plays": len(self.plays)}
+
     def encode(self, text: str) -> torch.Tensor:
         toks = list(text) if self.level == "char" else _WORD.findall(text)
         unk = self.stoi.get("<unk>")

@@ -68,6 +68,7 @@ class MixtureOfGaussians2d:
         return torch.cdist(x.to(torch.float64).reshape(-1, 2), self.means).argmin(-1).reshape(x.shape[:-1])
 
 
+@syllabus("generative.toy_distributions")
 def ring8(radius: float = 2.0, std: float = 0.02, modes: int = 8) -> MixtureOfGaussians2d:
     """``modes`` Gaussians evenly spaced on a circle of ``radius``."""
     check_count(modes, "modes")
@@ -75,6 +76,7 @@ def ring8(radius: float = 2.0, std: float = 0.02, modes: int = 8) -> MixtureOfGa
     return MixtureOfGaussians2d(radius * torch.stack([angle.cos(), angle.sin()], 1), std)
 
 
+@syllabus("generative.toy_distributions")
 def grid25(spacing: float = 2.0, std: float = 0.05, side: int = 5) -> MixtureOfGaussians2d:
     """``side`` x ``side`` Gaussians on a square grid centred at the origin."""
     check_count(side, "side")
@@ -83,6 +85,7 @@ def grid25(spacing: float = 2.0, std: float = 0.05, side: int = 5) -> MixtureOfG
     return MixtureOfGaussians2d(torch.stack([gx.flatten(), gy.flatten()], 1), std)
 
 
+@syllabus("generative.toy_distributions")
 def sample_moons(n: int, noise: float = 0.1, generator: torch.Generator | None = None
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """Two moons as in sklearn's make_moons (random angles): points (n, 2) and moon ids (n,)."""
@@ -97,6 +100,7 @@ def sample_moons(n: int, noise: float = 0.1, generator: torch.Generator | None =
     return x.float(), y
 
 
+@syllabus("generative.toy_distributions")
 def sample_swissroll(n: int, noise: float = 0.05, generator: torch.Generator | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     """The 2-D swiss roll (t cos t, t sin t) / 5, t ~ U(1.5 pi, 4.5 pi): points (n, 2) and t (n,)."""
@@ -108,6 +112,7 @@ def sample_swissroll(n: int, noise: float = 0.05, generator: torch.Generator | N
     return x.float(), t.float()
 
 
+@syllabus("generative.toy_distributions")
 def sample_spirals(n: int, noise: float = 0.05, turns: float = 1.5, radius: float = 3.0,
                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Two interleaved spirals r = radius * theta / theta_max, arm k rotated by k pi: (n, 2), arm ids (n,)."""
