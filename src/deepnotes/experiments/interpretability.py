@@ -1,0 +1,200 @@
+"""Interpretability experiments on a small digits CNN and scikit-image's sample photos.
+
+``attribution-suite`` (exp.interp.attribution_suite): saliency, SmoothGrad, integrated gradients,
+guided backprop, deconvnet, occlusion and LIME on a digits CNN; IG completeness; the saturating
+toy f = min(x, 1) at x = 2 (saliency 0, IG 1); on a linear model each method against its known
+answer (w x for IG / occlusion / LIME, |w| for saliency / SmoothGrad); how much attribution mass
+falls on the strokes.
+``activation-max`` (exp.interp.activation_maximization): first-layer filters, top patches with
+deconvnet projections, class-logit maximisation with no prior, L2, L1 and blur+threshold+jitter
+priors, and generator-constrained maximisation through a small digits VAE decoder.
+``inversion-dream-style`` (exp.interp.inversion_dream_style): inversion of several layers of the
+digits CNN (with a TV prior), DeepDream with jitter on a sample photo, Gram-matrix style transfer
+with a random multi-scale CNN (no pretrained VGG offline) sweeping beta / alpha, and WCT.
+``probing-viz`` (exp.interp.probing_visualization): linear probes on every layer of a digits CNN
+trained on randomly shifted digits, for the class and for the shift (a nuisance), a random-label
+probe, and 2-D PCA views of each layer.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data.digits import load_digits
+from ..interpret import (activation_maximization, collect_activations, deconvnet, deep_dream, filter_grid,
+                         fit_linear_probe, generator_constrained_am, gram_matrix, guided_backprop,
+                         integrated_gradients, invert_representation, lime, max_activating_patches,
+                         neural_style_transfer, occlusion, pca_project, saliency, smoothgrad, total_variation,
+                         whiten_colour_transform)
+from .registry import Bar, experiment
+from .runner import Run
+
+__all__ = ["AttributionSuiteConfig", "ActivationMaxConfig", "InversionDreamStyleConfig", "ProbingVizConfig"]
+
+
+@contextlib.contextmanager
+def _threads(n: int = 1):
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _digits_cnn() -> nn.Sequential:
+    """conv3x3(16) ReLU conv3x3(32) ReLU maxpool2 | FC(64) ReLU FC(10); ReLUs are modules (hooks)."""
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 16, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+def _shift(x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """Shift each image (N, 1, 8, 8) horizontally by s in {-1, 0, 1} pixels (zero fill)."""
+    out = torch.zeros_like(x)
+    out[s == 0] = x[s == 0]
+    out[s == 1, ..., 1:] = x[s == 1, ..., :-1]
+    out[s == -1, ..., :-1] = x[s == -1, ..., 1:]
+    return out
+
+
+def _train_cnn(epochs: int, seed: int, shift_aug: bool = False, run: Run | None = None) -> tuple[nn.Module, float]:
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    x, y = load_digits("train").tensors
+    xt, yt = load_digits("test").tensors
+    model = _digits_cnn()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for epoch in range(epochs):
+        model.train()
+        perm = torch.randperm(len(x), generator=g)
+        for s in range(0, len(x), 64):
+            idx = perm[s:s + 64]
+            xb = _shift(x[idx], torch.randint(-1, 2, (len(idx),), generator=g)) if shift_aug else x[idx]
+            loss = F.cross_entropy(model(xb), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if run is not None:
+            run.log(step=epoch, cnn_train_loss=loss.item())
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    with torch.no_grad():
+        acc = (model(xt).argmax(1) == yt).float().mean().item()
+    return model, acc
+
+
+def _corr(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.flatten().double(), b.flatten().double()
+    return float(torch.corrcoef(torch.stack([a, b]))[0, 1])
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class AttributionSuiteConfig:
+    epochs: int = 15
+    n_images: int = 16
+    ig_steps: int = 300
+    smoothgrad_samples: int = 50
+    lime_samples: int = 1000
+
+
+@experiment("attribution-suite", chapter="interpretability", exp_id="exp.interp.attribution_suite",
+            items=["interpretability.saliency_map", "interpretability.smoothgrad", "interpretability.integrated_gradients",
+                   "interpretability.guided_backprop", "interpretability.deconvnet", "interpretability.occlusion",
+                   "interpretability.lime"],
+            bars=[Bar("ig_completeness_max_rel_err", "<=", 0.01),
+                  Bar("saturating_saliency_abs", "<=", 1e-12, "saliency of min(x, 1) at x = 2 is 0"),
+                  Bar("saturating_ig_abs_err", "<=", 0.01, "IG of min(x, 1) at x = 2 is 1"),
+                  Bar("linear_min_corr", ">=", 0.99, "every method recovers the linear model's pattern"),
+                  Bar("stroke_mass_ratio_median", ">", 1.0, "attribution concentrates on strokes")],
+            quick=dict(epochs=1, n_images=2, ig_steps=50, smoothgrad_samples=5, lime_samples=100),
+            budget="~40 s on 2 CPU cores")
+def attribution_suite(cfg: AttributionSuiteConfig, run: Run) -> dict:
+    """Attribution methods compared on a digits CNN, with exact checks on toys."""
+    import matplotlib.pyplot as plt
+
+    with _threads(1):
+        model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
+        xt, yt = load_digits("test").tensors
+        x, y = xt[:cfg.n_images], yt[:cfg.n_images]
+        gen = torch.Generator().manual_seed(run.seed)
+        attrs = {
+            "saliency": saliency(model, x, y),
+            "smoothgrad": smoothgrad(model, x, y, n_samples=cfg.smoothgrad_samples, generator=gen),
+            "integrated gradients": integrated_gradients(model, x, y, n_steps=50),
+            "guided backprop": guided_backprop(model, x, y),
+            "deconvnet": deconvnet(model, x, y),
+            "occlusion": occlusion(model, x, y, sliding_window_shapes=(1, 2, 2)),
+            "lime": torch.cat([lime(model, x[i:i + 1], int(y[i]), n_samples=cfg.lime_samples,
+                                    feature_mask=torch.arange(64).view(1, 8, 8) // 2 % 4 + torch.arange(64).view(1, 8, 8) // 16 * 4,
+                                    generator=gen) for i in range(len(x))]),
+        }
+        # completeness of IG on the CNN (float64 copy, trapezoid with m = ig_steps)
+        m64 = _digits_cnn().double()
+        m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+        x64 = x.double()
+        _, delta = integrated_gradients(m64, x64, y, n_steps=cfg.ig_steps, method="riemann_trapezoid",
+                                        return_convergence_delta=True)
+        with torch.no_grad():
+            gap = m64(x64).gather(1, y[:, None])[:, 0] - m64(torch.zeros_like(x64)).gather(1, y[:, None])[:, 0]
+        ig_rel = float((delta.abs() / gap.abs().clamp(min=1e-12)).max())
+        # saturating toy
+        sat = lambda z: torch.clamp(z, max=1.0).sum(1)
+        x2 = torch.tensor([[2.0]], dtype=torch.float64)
+        sat_sal = float(saliency(sat, x2).abs())
+        sat_ig = float(integrated_gradients(sat, x2, n_steps=cfg.ig_steps, method="riemann_trapezoid"))
+        # linear model: known answers
+        torch.manual_seed(run.seed)
+        lin = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+        xl = xt[:4]
+        w = lin[1].weight.detach().view(10, 1, 8, 8)[3]
+        lin_checks = {
+            "saliency": _corr(saliency(lin, xl, 3), w.abs().expand_as(xl)),
+            "smoothgrad": _corr(smoothgrad(lin, xl, 3, n_samples=5, generator=gen), w.abs().expand_as(xl)),
+            "integrated gradients": _corr(integrated_gradients(lin, xl, 3), xl * w),
+            "occlusion": _corr(occlusion(lin, xl, 3), xl * w),
+            "lime": min(_corr(lime(lin, xl[i:i + 1], 3, n_samples=cfg.lime_samples, kernel_width=100.0, generator=gen),
+                              xl[i:i + 1] * w) for i in range(len(xl))),
+        }
+    # stroke concentration: share of |attribution| on stroke pixels / share of area they cover
+    strokes = x > 0.25
+    ratios = {}
+    for name, a in attrs.items():
+        mass = a.abs().flatten(1)
+        on = (mass * strokes.flatten(1)).sum(1) / mass.sum(1).clamp(min=1e-12)
+        area = strokes.flatten(1).float().mean(1)
+        ratios[name] = float((on / area).mean())
+    run.log(step=0, **{f"stroke_ratio_{k.replace(' ', '_')}": v for k, v in ratios.items()})
+    # agreement between methods (Spearman-free: Pearson of |attribution|)
+    names = list(attrs)
+    agree = np.array([[_corr(attrs[a].abs(), attrs[b].abs()) for b in names] for a in names])
+    fig, axes = plt.subplots(min(4, len(x)), len(names) + 1, figsize=(1.6 * (len(names) + 1), 1.7 * min(4, len(x))),
+                             squeeze=False)
+    for r in range(axes.shape[0]):
+        axes[r, 0].imshow(x[r, 0], cmap="gray")
+        axes[r, 0].set_title(f"label {int(y[r])}", fontsize=8)
+        for c, name in enumerate(names, start=1):
+            axes[r, c].imshow(attrs[name][r, 0].abs(), cmap="hot")
+            if r == 0:
+                axes[r, c].set_title(name, fontsize=7)
+    for ax in axes.flat:
+        ax.axis("off")
+    run.save_figure(fig, "attributions")
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    ax.imshow(agree, vmin=-1, vmax=1, cmap="coolwarm")
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_title("agreement between methods (corr. of |attr|)")
+    run.save_figure(fig, "agreement")
+    out = {"cnn_test_acc": acc, "ig_completeness_max_rel_err": ig_rel, "saturating_saliency_abs": sat_sal,
+           "saturating_ig_abs_err": abs(sat_ig - 1.0), "linear_min_corr": min(lin_checks.values()),
+           "stroke_mass_ratio_median": float(np.median(list(ratios.values())))}
+    out.update({f"linear_corr_{k.replace(' ', '_')}": v for k, v in lin_checks.items()})
+    out.update({f"stroke_ratio_{k.replace(' ', '_')}": v for k, v in ratios.items()})
+    return out
