@@ -66,10 +66,11 @@ def make_shapes(n: int, size: int = 64, min_shapes: int = 1, max_shapes: int = 5
     'boxes', 'labels', 'masks': lists of per-image (K, 4), (K,), (K, H, W)}.
 
     Shape sizes are uniform in [min_scale, max_scale] * size. A shape that finds no free place
-    among 64 random placements is dropped (rare with the defaults), so K can fall below the draw.
+    among 64 random placements is dropped (rare with the defaults), so K can fall below the draw;
+    the first shape always fits, so every image has at least one.
     """
     check_count(n, "n")
-    check_count(size, "size", 8)
+    check_count(size, "size", 16)       # from 16 pixels up every shape covers a pixel centre
     check_count(min_shapes, "min_shapes", 1)
     expect(isinstance(max_shapes, int) and min_shapes <= max_shapes <= 10, "max_shapes",
            f"an int in [min_shapes={min_shapes}, 10]", max_shapes)
