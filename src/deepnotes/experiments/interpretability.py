@@ -198,3 +198,140 @@ def attribution_suite(cfg: AttributionSuiteConfig, run: Run) -> dict:
     out.update({f"linear_corr_{k.replace(' ', '_')}": v for k, v in lin_checks.items()})
     out.update({f"stroke_ratio_{k.replace(' ', '_')}": v for k, v in ratios.items()})
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ActivationMaxConfig:
+    epochs: int = 15
+    vae_epochs: int = 60
+    latent: int = 8
+    steps: int = 300
+    lr: float = 0.05
+
+
+class _VAE(nn.Module):
+    def __init__(self, latent: int):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 2 * latent))
+        self.dec = nn.Sequential(nn.Linear(latent, 128), nn.ReLU(), nn.Linear(128, 64), nn.Sigmoid())
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.dec(z).view(-1, 1, 8, 8)                                    # (B, 1, 8, 8)
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        mu, logvar = self.enc(x.flatten(1)).chunk(2, dim=1)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        rec = F.binary_cross_entropy(self.dec(z), x.flatten(1), reduction="sum")
+        kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum()
+        return (rec + kl) / len(x)
+
+
+def _train_vae(latent: int, epochs: int, seed: int) -> _VAE:
+    torch.manual_seed(seed)
+    x, _ = load_digits("train").tensors
+    vae = _VAE(latent)
+    opt = torch.optim.Adam(vae.parameters(), lr=3e-3)
+    for _ in range(epochs):
+        perm = torch.randperm(len(x))
+        for s in range(0, len(x), 128):
+            loss = vae.loss(x[perm[s:s + 128]])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    for p in vae.parameters():
+        p.requires_grad_(False)
+    return vae.eval()
+
+
+class _Unit(nn.Module):
+    """One unit (channel, row, col) of a feature extractor, as a model with a scalar output."""
+
+    def __init__(self, features: nn.Module, channel: int, i: int, j: int):
+        super().__init__()
+        self.features, self.at = features, (channel, i, j)
+
+    def forward(self, x):
+        c, i, j = self.at
+        return self.features(x)[:, c, i, j]
+
+
+def _unit_norm(x: torch.Tensor) -> torch.Tensor:
+    return x / x.flatten(1).norm(dim=1).clamp(min=1e-12).view(-1, 1, 1, 1)
+
+
+@experiment("activation-max", chapter="interpretability", exp_id="exp.interp.activation_maximization",
+            items=["interpretability.activation_maximization", "interpretability.generator_constrained_am",
+                   "interpretability.first_layer_filters", "interpretability.max_activating_patches",
+                   "interpretability.deconvnet"],
+            bars=[Bar("noprior_target_prob", ">=", 0.99, "unregularised maximisers score high"),
+                  Bar("prior_tv_ratio", "<", 1.0, "priors are smoother (less noise-like) than no prior"),
+                  Bar("generator_nn_dist_ratio", "<", 1.0, "generator-constrained results are closer to real digits"),
+                  Bar("generator_score_gain", ">", 0.0, "class score rises along the latent ascent")],
+            quick=dict(epochs=1, vae_epochs=2, steps=20), budget="~40 s on 2 CPU cores")
+def activation_max(cfg: ActivationMaxConfig, run: Run) -> dict:
+    """Filters, top patches, and class visualisation with and without priors or a generator."""
+    import matplotlib.pyplot as plt
+
+    with _threads(1):
+        model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
+        vae = _train_vae(cfg.latent, cfg.vae_epochs, run.seed)
+        xtr, _ = load_digits("train").tensors
+        classes = torch.arange(10)
+        logit = lambda x: model(x).gather(1, classes[:, None])[:, 0]
+        gen = torch.Generator().manual_seed(run.seed)
+        init = 0.1 * torch.randn(10, 1, 8, 8, generator=gen)
+        variants = {
+            "no prior": dict(),
+            "L2": dict(l2=0.05),
+            "L1": dict(l2=0.01, l1=0.05),
+            "blur+threshold+jitter": dict(l2=0.05, blur_every=4, blur_sigma=0.5, small_threshold=0.05, jitter=1,
+                                          clamp=(0.0, 1.0)),
+        }
+        images, hists = {}, {}
+        for name, kw in variants.items():
+            images[name], hists[name] = activation_maximization(logit, init, steps=cfg.steps, lr=cfg.lr,
+                                                                generator=gen, **kw)
+            run.log(step=0, **{f"score_{name.split('+')[0].replace(' ', '_')}": hists[name][-1]})
+        z0 = torch.zeros(10, cfg.latent)
+        z, gx, ghist = generator_constrained_am(vae.decode, logit, z0, steps=cfg.steps, lr=cfg.lr, l2=0.01)
+        images["generator (VAE)"] = gx
+        with torch.no_grad():
+            probs = {k: F.softmax(model(v), 1)[classes, classes] for k, v in images.items()}
+        real = _unit_norm(xtr).flatten(1)
+        nn_dist = {k: float(torch.cdist(_unit_norm(v).flatten(1), real).min(1).values.mean()) for k, v in images.items()}
+        tv = {k: float(np.mean([total_variation(im, anisotropic=True).item() for im in _unit_norm(v)]))
+              for k, v in images.items()}
+        # first-layer filters and top patches with deconvnet projections
+        grid = filter_grid(model[0].weight)                                     # (16, 3, 3, 1)
+        features = model[:4]
+        top = max_activating_patches(features, xtr, channel=0, k=8, rf_size=5, rf_stride=1, rf_padding=2)
+        projections = []
+        for n, i, j in top.positions.tolist():
+            projections.append(deconvnet(_Unit(features, 0, i, j), xtr[n:n + 1], None)[0, 0])
+    fig, axes = plt.subplots(len(images), 10, figsize=(12, 1.3 * len(images)))
+    for r, (name, ims) in enumerate(images.items()):
+        for c in range(10):
+            axes[r, c].imshow(ims[c, 0], cmap="gray")
+            axes[r, c].axis("off")
+        axes[r, 0].set_title(f"{name}: p={probs[name].mean():.2f}", fontsize=8, loc="left")
+    run.save_figure(fig, "class_visualisation")
+    fig, axes = plt.subplots(3, 16, figsize=(14, 3))
+    for c in range(16):
+        axes[0, c].imshow(grid[c, :, :, 0], cmap="gray", vmin=0, vmax=1)
+    for c in range(8):
+        axes[1, c].imshow(top.patches[c][0], cmap="gray")
+        axes[2, c].imshow(projections[c], cmap="RdBu")
+    for ax in axes.flat:
+        ax.axis("off")
+    axes[0, 0].set_title("conv1 filters", fontsize=8, loc="left")
+    axes[1, 0].set_title("top patches of conv2 channel 0", fontsize=8, loc="left")
+    axes[2, 0].set_title("deconvnet projections", fontsize=8, loc="left")
+    run.save_figure(fig, "filters_patches")
+    smooth = min(tv[k] for k in ("L1", "blur+threshold+jitter"))
+    return {"cnn_test_acc": acc, "noprior_target_prob": float(probs["no prior"].mean()),
+            "prior_tv_ratio": smooth / tv["no prior"],
+            "generator_nn_dist_ratio": nn_dist["generator (VAE)"] / nn_dist["no prior"],
+            "generator_score_gain": ghist[-1] - ghist[0],
+            **{f"nn_dist_{k.split(' ')[0].split('+')[0]}": v for k, v in nn_dist.items()},
+            **{f"tv_{k.split(' ')[0].split('+')[0]}": v for k, v in tv.items()}}
