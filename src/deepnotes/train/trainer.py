@@ -148,6 +148,7 @@ class Trainer:
         self.resume = bool(run is not None and run.resumed) if resume is None else bool(resume)
 
         self._params = [p for p in self.model.parameters() if p.requires_grad]
+        self._to_device = self.device.type != "cpu"
         self._sampler = None
         if self.dist.enabled:
             from torch.utils.data.distributed import DistributedSampler
@@ -223,7 +224,11 @@ class Trainer:
 
     def train_step(self, inputs: list[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
         """Forward, backward, clip, optimizer step (and scheduler step per step); the detached loss."""
-        with self._autocast():
+        if self.amp:
+            with self._autocast():
+                output = self.net(*inputs)
+                loss = self.loss_fn(output, target)
+        else:
             output = self.net(*inputs)
             loss = self.loss_fn(output, target)
         self.optimizer.zero_grad(set_to_none=True)
@@ -289,6 +294,8 @@ class Trainer:
             parts = [t[idx] for t in data.tensors]
         else:
             parts = default_collate([data[i] for i in idx.tolist()])
+        if not self._to_device:   # CPU training: a batch is already where it belongs
+            return parts
         return [p.to(self.device, non_blocking=True) if isinstance(p, torch.Tensor) else p for p in parts]
 
     def _autocast(self):
