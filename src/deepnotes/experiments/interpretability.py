@@ -335,3 +335,131 @@ def activation_max(cfg: ActivationMaxConfig, run: Run) -> dict:
             "generator_score_gain": ghist[-1] - ghist[0],
             **{f"nn_dist_{k.split(' ')[0].split('+')[0]}": v for k, v in nn_dist.items()},
             **{f"tv_{k.split(' ')[0].split('+')[0]}": v for k, v in tv.items()}}
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class InversionDreamStyleConfig:
+    epochs: int = 15
+    n_images: int = 8
+    inversion_steps: int = 300
+    dream_steps: int = 30
+    style_steps: int = 150
+    image_size: int = 48
+    beta_over_alpha: tuple = (0.01, 1.0, 100.0)
+
+
+def _photo(name: str, size: int) -> torch.Tensor:
+    import skimage.data
+
+    img = torch.tensor(getattr(skimage.data, name)(), dtype=torch.float32) / 255.0
+    img = img[..., None].expand(-1, -1, 3) if img.dim() == 2 else img[..., :3]
+    img = img.permute(2, 0, 1)[None]                                            # (1, 3, H, W)
+    side = min(img.shape[-2:])
+    img = img[..., :side, :side]
+    return F.interpolate(img, size=(size, size), mode="area")
+
+
+def _random_multiscale_cnn(seed: int) -> nn.ModuleList:
+    torch.manual_seed(seed)
+    layers = nn.ModuleList([nn.Conv2d(3, 16, 3, padding=1), nn.Conv2d(16, 32, 3, padding=1, stride=2),
+                            nn.Conv2d(32, 64, 3, padding=1, stride=2)])
+    for p in layers.parameters():
+        p.requires_grad_(False)
+    return layers
+
+
+def _extract(layers: nn.ModuleList, x: torch.Tensor) -> list[torch.Tensor]:
+    feats = []
+    for conv in layers:
+        x = torch.relu(conv(x))
+        feats.append(x)
+    return feats
+
+
+@experiment("inversion-dream-style", chapter="interpretability", exp_id="exp.interp.inversion_dream_style",
+            items=["interpretability.representation_inversion", "interpretability.natural_image_prior",
+                   "interpretability.deep_dream", "interpretability.neural_style_transfer",
+                   "interpretability.gram_matrix", "interpretability.style_loss", "interpretability.content_loss",
+                   "interpretability.wct_style_transfer"],
+            bars=[Bar("inversion_mse_deep_over_first", ">", 1.0, "inversions get fuzzier with depth"),
+                  Bar("dream_activation_ratio", ">", 1.0, "layer activation norm grows under DeepDream"),
+                  Bar("style_loss_ratio", "<", 1.0, "style loss falls"),
+                  Bar("content_rel_err", "<", 0.5, "content preserved at beta/alpha = 1"),
+                  Bar("tradeoff_monotone", ">=", 1.0, "more beta/alpha: lower style loss, higher content loss"),
+                  Bar("wct_cov_err", "<=", 1e-4)],
+            quick=dict(epochs=1, n_images=2, inversion_steps=20, dream_steps=3, style_steps=5, image_size=24),
+            budget="~60 s on 2 CPU cores")
+def inversion_dream_style(cfg: InversionDreamStyleConfig, run: Run) -> dict:
+    """Representation inversion by depth, DeepDream on a photo, style transfer and WCT."""
+    import matplotlib.pyplot as plt
+    from scipy.stats import spearmanr
+
+    with _threads(1):
+        model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
+        xt, _ = load_digits("test").tensors
+        x0 = xt[:cfg.n_images]
+        depths = {"conv1": 1, "relu2": 4, "pool": 5, "fc1": 8, "logits": 9}
+        inv, mse = {}, {}
+        for name, k in depths.items():
+            inv[name], _ = invert_representation(model[:k], x0, steps=cfg.inversion_steps, lr=0.05, tv_weight=1e-3,
+                                                 generator=torch.Generator().manual_seed(run.seed))
+            mse[name] = F.mse_loss(inv[name], x0).item()
+            run.log(step=k, inversion_mse=mse[name])
+        # DeepDream on a photo with a random multi-scale CNN
+        cnn = _random_multiscale_cnn(run.seed)
+        photo = _photo("chelsea", 2 * cfg.image_size)
+        layer = lambda x: _extract(cnn, x)[1]
+        dream, dhist = deep_dream(layer, photo, steps=cfg.dream_steps, lr=0.02, max_jitter=4,
+                                  generator=torch.Generator().manual_seed(run.seed))
+        # style transfer sweeping beta / alpha
+        content, style = _photo("astronaut", cfg.image_size), _photo("coffee", cfg.image_size)
+        extract = lambda x: _extract(cnn, x)
+        results = {}
+        for ratio in cfg.beta_over_alpha:
+            x, hist = neural_style_transfer(extract, content, style, content_layer=2, alpha=1.0, beta=float(ratio),
+                                            steps=cfg.style_steps, lr=0.02, clamp=(0.0, 1.0))
+            results[ratio] = (x, hist)
+            run.log(step=int(ratio * 100), style_loss=hist[-1]["style"], content_loss=hist[-1]["content"])
+        # WCT on the (pre-activation, full-rank) conv1 features of content and style, in float64
+        fc, fs = (cnn[0](im)[0].double() for im in (content, style))
+        cs = whiten_colour_transform(fc, fs, eps=0.0)
+        cov = lambda f: torch.cov(f.reshape(f.size(0), -1))
+        wct_err = float((cov(cs) - cov(fs)).abs().max() / cov(fs).abs().max())
+        wct_mean_err = float((cs.reshape(cs.size(0), -1).mean(1) - fs.reshape(fs.size(0), -1).mean(1)).abs().max())
+    names = list(depths)
+    ratios = list(cfg.beta_over_alpha)
+    st = [results[r][1][-1]["style"] for r in ratios]
+    ct = [results[r][1][-1]["content"] for r in ratios]
+    mid = ratios[len(ratios) // 2]
+    mid_hist = results[mid][1]
+    with torch.no_grad():
+        f_content = extract(content)[2]
+        content_rel = float((extract(results[mid][0])[2] - f_content).norm() / f_content.norm())
+    fig, axes = plt.subplots(min(3, len(x0)), len(names) + 1, figsize=(1.6 * (len(names) + 1), 1.7 * min(3, len(x0))),
+                             squeeze=False)
+    for r in range(axes.shape[0]):
+        axes[r, 0].imshow(x0[r, 0], cmap="gray")
+        for c, n in enumerate(names, start=1):
+            axes[r, c].imshow(inv[n][r, 0], cmap="gray")
+            if r == 0:
+                axes[r, c].set_title(f"{n}\nMSE {mse[n]:.3f}", fontsize=7)
+    for ax in axes.flat:
+        ax.axis("off")
+    run.save_figure(fig, "inversions")
+    fig, axes = plt.subplots(1, 3 + len(ratios), figsize=(2.6 * (3 + len(ratios)), 2.8))
+    show = lambda ax, im, t: (ax.imshow(im[0].permute(1, 2, 0).clamp(0, 1).numpy()), ax.set_title(t, fontsize=8),
+                              ax.axis("off"))
+    show(axes[0], dream, f"DeepDream (x{dhist[-1] / dhist[0]:.1f} activation)")
+    show(axes[1], content, "content")
+    show(axes[2], style, "style")
+    for ax, r in zip(axes[3:], ratios):
+        show(ax, results[r][0], f"beta/alpha = {r:g}")
+    run.save_figure(fig, "dream_style")
+    return {"cnn_test_acc": acc, **{f"inversion_mse_{n}": v for n, v in mse.items()},
+            "inversion_mse_deep_over_first": mse["logits"] / mse["conv1"],
+            "inversion_depth_spearman": float(spearmanr(range(len(names)), [mse[n] for n in names])[0]),
+            "dream_activation_ratio": dhist[-1] / dhist[0],
+            "style_loss_ratio": mid_hist[-1]["style"] / mid_hist[0]["style"], "content_rel_err": content_rel,
+            "tradeoff_monotone": float(all(a >= b for a, b in zip(st, st[1:])) and all(a <= b for a, b in zip(ct, ct[1:]))),
+            "wct_cov_err": wct_err, "wct_mean_err": wct_mean_err}
