@@ -463,3 +463,67 @@ def inversion_dream_style(cfg: InversionDreamStyleConfig, run: Run) -> dict:
             "style_loss_ratio": mid_hist[-1]["style"] / mid_hist[0]["style"], "content_rel_err": content_rel,
             "tradeoff_monotone": float(all(a >= b for a, b in zip(st, st[1:])) and all(a <= b for a, b in zip(ct, ct[1:]))),
             "wct_cov_err": wct_err, "wct_mean_err": wct_mean_err}
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ProbingVizConfig:
+    epochs: int = 20
+    probe_iters: int = 100
+    C: float = 0.1
+
+
+@experiment("probing-viz", chapter="interpretability", exp_id="exp.interp.probing_visualization",
+            items=["interpretability.linear_probe", "interpretability.hidden_representation_viz"],
+            bars=[Bar("class_acc_gain", ">", 0.0, "class decodability rises with depth (last vs input)"),
+                  Bar("shift_acc_drop", ">", 0.0, "nuisance (shift) decodability falls in later layers"),
+                  Bar("random_label_test_acc", "<=", 0.2, "random-label probe stays at chance (0.1)")],
+            quick=dict(epochs=1, probe_iters=5), budget="~60 s on 2 CPU cores")
+def probing_viz(cfg: ProbingVizConfig, run: Run) -> dict:
+    """Linear probes for class and shift on every layer of a digits CNN, and PCA views."""
+    import matplotlib.pyplot as plt
+
+    with _threads(1):
+        model, acc = _train_cnn(cfg.epochs, run.seed, shift_aug=True, run=run)
+        g = torch.Generator().manual_seed(run.seed)
+        (x, y), (xt, yt) = load_digits("train").tensors, load_digits("test").tensors
+        s, st = torch.randint(-1, 2, (len(x),), generator=g), torch.randint(-1, 2, (len(xt),), generator=g)
+        x, xt = _shift(x, s), _shift(xt, st)
+        layers = {"input": None, "relu1": "1", "relu2": "3", "pool": "4", "fc1": "7", "logits": "8"}
+        names = [k for k, v in layers.items() if v is not None]
+        feats = collect_activations(model, x, [layers[n] for n in names])
+        feats_t = collect_activations(model, xt, [layers[n] for n in names])
+        F_tr = {"input": x.flatten(1), **{n: feats[layers[n]] for n in names}}
+        F_te = {"input": xt.flatten(1), **{n: feats_t[layers[n]] for n in names}}
+        class_acc, shift_acc = {}, {}
+        for i, n in enumerate(F_tr):
+            ident = lambda f: f
+            class_acc[n] = fit_linear_probe(ident, F_tr[n], y, F_te[n], yt, C=cfg.C, max_iter=cfg.probe_iters).test_acc
+            shift_acc[n] = fit_linear_probe(ident, F_tr[n], s + 1, F_te[n], st + 1, C=cfg.C,
+                                            max_iter=cfg.probe_iters).test_acc
+            run.log(step=i, class_probe_acc=class_acc[n], shift_probe_acc=shift_acc[n])
+        shuffled = y[torch.randperm(len(y), generator=g)]
+        rnd = fit_linear_probe(lambda f: f, F_tr["fc1"], shuffled, F_te["fc1"], yt, C=cfg.C, max_iter=cfg.probe_iters)
+        proj = {n: pca_project(F_te[n], 2)[0] for n in F_te}
+    order = list(F_tr)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(order, [class_acc[n] for n in order], "o-", label="class probe")
+    ax.plot(order, [shift_acc[n] for n in order], "s-", label="shift probe (nuisance)")
+    ax.axhline(0.1, color="gray", ls=":", label="chance (class)")
+    ax.axhline(1 / 3, color="gray", ls="--", label="chance (shift)")
+    ax.plot(["fc1"], [rnd.test_acc], "kx", ms=10, label="random-label probe")
+    ax.set(ylabel="test accuracy", ylim=(0, 1.02), title="linear probes by layer")
+    ax.legend(fontsize=8)
+    run.save_figure(fig, "probes")
+    fig, axes = plt.subplots(1, len(order), figsize=(3 * len(order), 3))
+    for ax, n in zip(axes, order):
+        p = proj[n]
+        ax.scatter(p[:, 0], p[:, 1], c=yt, cmap="tab10", s=5)
+        ax.set_title(f"{n} (PCA)", fontsize=9)
+        ax.set_xticks([]), ax.set_yticks([])
+    run.save_figure(fig, "pca_layers")
+    early = max(shift_acc[n] for n in ("relu1", "relu2"))
+    return {"cnn_test_acc": acc, **{f"class_acc_{n}": v for n, v in class_acc.items()},
+            **{f"shift_acc_{n}": v for n, v in shift_acc.items()},
+            "class_acc_gain": class_acc["fc1"] - class_acc["input"], "shift_acc_drop": early - shift_acc["logits"],
+            "random_label_test_acc": rnd.test_acc, "random_label_train_acc": rnd.train_acc}
