@@ -25,6 +25,8 @@ def test_ctc_equals_torch_loss_and_grad(reduction):
     (g1,) = torch.autograd.grad(ours.sum(), logits, retain_graph=True)
     (g2,) = torch.autograd.grad(ref.sum(), logits)
     torch.testing.assert_close(g1, g2, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(s2s.ctc_loss(lp, targets, in_l, tg_l, reduction=reduction, fast=True), ours,
+                               rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.syllabus("sequences.ctc")

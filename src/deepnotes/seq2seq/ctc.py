@@ -27,13 +27,19 @@ _LOG_ZERO = -1e30
 
 @syllabus("sequences.ctc")
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor, target_lengths: Tensor,
-             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
-    """log_probs (T, N, C) log-softmax outputs; targets (N, S) padded; lengths (N,)."""
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False, *, fast: bool = False) -> Tensor:
+    """log_probs (T, N, C) log-softmax outputs; targets (N, S) padded; lengths (N,).
+
+    ``fast=True`` calls torch's fused kernel (torch.nn.functional.ctc_loss) for the same maths.
+    """
     expect(log_probs.dim() == 3, "log_probs", "a (T, N, C) tensor", tuple(log_probs.shape))
     T, N, C = log_probs.shape
     expect(targets.dim() == 2 and targets.shape[0] == N, "targets", f"a padded (N={N}, S) tensor", tuple(targets.shape))
     expect(int(input_lengths.max()) <= T, "input_lengths", f"lengths <= T={T}", input_lengths.tolist())
     expect(reduction in ("mean", "sum", "none"), "reduction", "'mean', 'sum' or 'none'", reduction)
+    if fast:
+        return torch.nn.functional.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
+                                            zero_infinity)
     losses = []
     # a large finite stand-in for log 0 keeps logsumexp's gradient finite (all--inf rows give NaN)
     neg_inf = torch.tensor(_LOG_ZERO, dtype=log_probs.dtype, device=log_probs.device)

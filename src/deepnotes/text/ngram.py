@@ -35,24 +35,21 @@ class NGramLM:
         self.n, self.V, self.k, self.bos = n, vocab_size, k, bos
         self.counts: dict[tuple[int, ...], Counter] = defaultdict(Counter)
 
-    def _context(self, seq: list[int], t: int) -> tuple[int, ...]:
-        if self.n == 1:
-            return ()
-        pad = [self.bos if self.bos is not None else -1] * (self.n - 1)
-        full = pad + seq
-        return tuple(full[t: t + self.n - 1])
+    def _padded(self, seq: list[int]) -> list[int]:
+        return [self.bos if self.bos is not None else -1] * (self.n - 1) + seq
 
     def fit(self, ids: Tensor | list[int]) -> "NGramLM":
         seq = ids.tolist() if isinstance(ids, Tensor) else list(ids)
         expect(all(0 <= s < self.V for s in seq), "ids", f"token ids in [0, {self.V})", "out-of-range ids")
+        full, m = self._padded(seq), self.n - 1
         for t, w in enumerate(seq):
-            self.counts[self._context(seq, t)][w] += 1
+            self.counts[tuple(full[t: t + m])][w] += 1                # context = the n-1 tokens before w
         self._totals = {h: sum(c.values()) for h, c in self.counts.items()}
         return self
 
     def prob(self, word: int, context: tuple[int, ...] = ()) -> float:
         """P(word | last n-1 tokens of context)."""
-        h = tuple(context[-(self.n - 1):]) if self.n > 1 else ()
+        h = tuple(context)[len(context) - (self.n - 1):] if self.n > 1 else ()
         c, tot = self.counts.get(h, Counter())[word], self._totals.get(h, 0)
         if tot + self.k * self.V == 0:
             return 1.0 / self.V                             # unseen context: back off to uniform
@@ -64,9 +61,9 @@ class NGramLM:
     def sequence_log_prob(self, ids: Tensor | list[int]) -> float:
         """sum_t log P(w_t | w_{t-n+1..t-1}) (natural log; -inf if a probability is 0)."""
         seq = ids.tolist() if isinstance(ids, Tensor) else list(ids)
-        total = 0.0
+        full, m, total = self._padded(seq), self.n - 1, 0.0
         for t, w in enumerate(seq):
-            p = self.prob(w, self._context(seq, t))
+            p = self.prob(w, tuple(full[t: t + m]))
             total += math.log(p) if p > 0 else float("-inf")
         return total
 
