@@ -117,3 +117,14 @@ def test_gcn_bad_input():
         conv(torch.randn(4, 5), torch.tensor([[0], [1]]))
     with pytest.raises(ValueError, match="edge_index"):
         conv(torch.randn(4, 3), torch.tensor([[0], [9]]))
+
+
+@pytest.mark.syllabus("graphs.gcn")
+def test_gcn_cached_normalisation_gives_same_output():
+    _, d = _data(12, 20, 3)
+    conv = GCNConv(4, 3)
+    cached = GCNConv(4, 3, cached=True)
+    cached.load_state_dict(conv.state_dict())
+    x = torch.randn(d.num_nodes, 4)
+    torch.testing.assert_close(cached(x, d.edge_index), conv(x, d.edge_index))
+    torch.testing.assert_close(cached(x, d.edge_index), conv(x, d.edge_index))   # from the cache

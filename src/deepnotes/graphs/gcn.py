@@ -6,7 +6,8 @@ Syllabus: graphs.gcn. Notes: 001 S19.19, S19.21.
     H' = D~^-1/2 A~ D~^-1/2 H W + b                  (renormalisation trick)
 
 computed as messages on edges: norm_e = d~_src^-1/2 d~_dst^-1/2, out[dst] += norm_e (x W)[src]
-(index_add_, no dense N x N). Parameters ``lin.weight`` (out, in) and ``bias`` (out,) as PyG.
+(index_add_, no dense N x N). Parameters ``lin.weight`` (out, in) and ``bias`` (out,) as PyG; ``cached=True`` keeps the
+normalised edges of the first call (transductive use on one fixed graph, as PyG).
 Without the self loops (``add_self_loops=False`` and the normalised Laplacian), the layer is
 the first-order ChebNet with theta_0 = -theta_1 and lambda_max = 2:  (I + D^-1/2 A D^-1/2) x W.
 """
@@ -43,8 +44,9 @@ class GCNConv(nn.Module):
     """``GCNConv(in_channels, out_channels)(x, edge_index)``: x (N, in) -> (N, out)."""
 
     def __init__(self, in_channels: int, out_channels: int, add_self_loops: bool = True,
-                 normalize: bool = True, bias: bool = True):
+                 normalize: bool = True, bias: bool = True, cached: bool = False):
         super().__init__()
+        self.cached, self._cache = cached, None                                 # PyG's cached=True: one fixed graph
         self.in_channels, self.out_channels = in_channels, out_channels
         self.add_self_loops, self.normalize = add_self_loops, normalize
         self.lin = nn.Linear(in_channels, out_channels, bias=False)
@@ -56,8 +58,12 @@ class GCNConv(nn.Module):
         n = x.size(0)
         expect(x.dim() == 2 and x.size(1) == self.in_channels, "x",
                f"node features of shape (N, {self.in_channels})", tuple(x.shape))
-        if self.normalize:
+        if self.normalize and self.cached and self._cache is not None:
+            edge_index, w = self._cache
+        elif self.normalize:
             edge_index, w = gcn_norm(edge_index, n, edge_weight, self.add_self_loops, x.dtype)
+            if self.cached:
+                self._cache = (edge_index, w)
         else:
             check_edge_index(edge_index, n)
             w = edge_weight if edge_weight is not None else x.new_ones(edge_index.size(1))
