@@ -36,23 +36,40 @@ __all__ = ["TinyYOLO", "yolo_targets", "yolo_loss", "yolo_decode"]
 
 @syllabus("vision.yolo")
 class TinyYOLO(nn.Module):
-    """conv stack -> S x S map -> FC -> FC to S*S*(5B + C); sigmoid on boxes/confidences, softmax on classes."""
+    """conv stack -> S x S grid of (5B + C) values; sigmoid on boxes/confidences, softmax on classes.
+
+    ``head='fc'`` is v1's layout (pool the map to S x S, FC, FC); ``head='conv'`` predicts each cell
+    with a 1x1 conv on the stride-2^(len(widths)-1) map (S = input size / stride), which needs far
+    less data on small images.
+    """
 
     def __init__(self, num_classes: int = 20, S: int = 7, B: int = 2, in_channels: int = 3,
-                 widths: tuple[int, ...] = (16, 32, 64, 64), hidden: int = 256):
+                 widths: tuple[int, ...] = (16, 32, 64, 64), hidden: int = 256, head: str = "fc"):
         super().__init__()
+        expect(head in ("fc", "conv"), "head", "'fc' or 'conv'", head)
         layers, c = [], in_channels
-        for w in widths:
-            layers += [Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.LeakyReLU(0.1), nn.MaxPool2d(2)]
+        for i, w in enumerate(widths):
+            layers += [Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.LeakyReLU(0.1)]
+            if head == "fc" or i < len(widths) - 1:
+                layers.append(nn.MaxPool2d(2))
             c = w
-        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(S))
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * S * S, hidden), nn.LeakyReLU(0.1),
-                                  nn.Linear(hidden, S * S * (5 * B + num_classes)))
-        self.S, self.B, self.C = S, B, num_classes
+        out = 5 * B + num_classes
+        if head == "fc":
+            self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(S))
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * S * S, hidden), nn.LeakyReLU(0.1),
+                                      nn.Linear(hidden, S * S * out))
+        else:
+            self.features = nn.Sequential(*layers, Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c), nn.LeakyReLU(0.1))
+            self.head = Conv2d(c, out, 1)
+        self.S, self.B, self.C, self.kind = S, B, num_classes, head
 
     def forward(self, x: Tensor) -> Tensor:
         expect(x.dim() == 4, "x", "a 4-D tensor (N, C, H, W)", tuple(x.shape))
-        out = self.head(self.features(x)).view(-1, self.S, self.S, 5 * self.B + self.C)   # (N, S, S, 5B+C)
+        h = self.features(x)
+        if self.kind == "fc":
+            out = self.head(h).view(-1, self.S, self.S, 5 * self.B + self.C)   # (N, S, S, 5B+C)
+        else:
+            out = self.head(h).permute(0, 2, 3, 1)                              # (N, S, S, 5B+C)
         boxes = torch.sigmoid(out[..., :5 * self.B])
         probs = torch.softmax(out[..., 5 * self.B:], -1)
         return torch.cat([boxes, probs], -1)
