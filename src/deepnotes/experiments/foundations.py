@@ -102,6 +102,9 @@ def linreg_gd_surface(cfg: LinregConfig, run: Run) -> dict:
     # one feature: MSE by GD, the path recorded for the surface
     path = []
     m1 = LinearRegression(1, dtype=torch.float64)
+    with torch.no_grad():                                        # start away from the optimum
+        m1.weight.fill_(-0.3)
+        m1.bias.fill_(0.8)
     lr1 = 1.0 / (1.0 + 1.0)                                      # 1 / (lam_max + lam_min), Hessian 2 I
     curve1 = m1.fit_gd(x1, y, lr=lr1 * 0.3, steps=cfg.steps_one,
                        callback=lambda s, m, l: (path.append(params(m).tolist()), run.log(step=s, mse_one=l)))
@@ -160,7 +163,7 @@ def linreg_gd_surface(cfg: LinregConfig, run: Run) -> dict:
     ax.set(xlabel="w (bmi)", ylabel="b", title="MSE surface over (w, b), diabetes")
     ax.legend(fontsize=7)
     ax = fig.add_subplot(1, 2, 2)
-    ax.semilogy(curve1, label="one feature")
+    ax.semilogy(np.array(curve1) - min(curve1) + 1e-16, label="one feature: J - J*")
     ax.semilogy(np.array(curve_all) - min(curve_all) + 1e-16, label="all ten: J - J*")
     ax.set(xlabel="step", ylabel="MSE", title="gradient descent")
     ax.legend()
@@ -302,7 +305,8 @@ def _batched_fit(A: Tensor, Y: Tensor, l2: float) -> Tensor:
 @experiment("bias-variance-cv", chapter="foundations", exp_id="exp.foundations.bias_variance_cv",
             items=["foundations.bias_variance", "foundations.cross_validation", "foundations.l2_regularization",
                    "foundations.train_val_test_split", "foundations.fit_diagnosis", "training.bagging"],
-            bars=[Bar("bias2_degree_spearman", "<=", -0.8, "bias^2 falls with degree"),
+            bars=[Bar("bias2_fall_ratio", "<=", 0.01, "bias^2 falls with degree: highest / lowest degree"),
+                  Bar("bias2_max_rise_mc_units", "<=", 3.0, "bias^2 never rises beyond Monte Carlo error"),
                   Bar("variance_degree_spearman", ">=", 0.9, "variance rises with degree"),
                   Bar("test_error_u_shape", ">=", 1.0, "test error minimum strictly inside, both ends higher"),
                   Bar("decomposition_rel_err", "<=", 0.01, "bias^2 + variance + noise = MC error within 1%"),
@@ -374,7 +378,11 @@ def bias_variance_cv(cfg: BiasVarianceConfig, run: Run) -> dict:
     ax.set(ylim=(-2, 2), title="20 fits per degree", xlabel="x")
     ax.legend(fontsize=7)
     run.save_figure(fig, "bias_variance")
+    # the plug-in bias^2 carries + variance / R of Monte Carlo error, so once the true bias is ~0
+    # it can wobble by that much; a rise is measured in those units
+    rises = [(b1 - b0) / (v1 / cfg.datasets) for b0, b1, v1 in zip(bias2, bias2[1:], var[1:])]
     return {"bias2_degree_spearman": _spearman(degrees, bias2),
+            "bias2_fall_ratio": bias2[-1] / bias2[0], "bias2_max_rise_mc_units": max(rises),
             "variance_degree_spearman": _spearman(degrees, var),
             "test_error_u_shape": u_shape, "best_degree": best, "cv_degree": cv_degree,
             "cv_degree_distance": abs(cv_degree - best), "decomposition_rel_err": dec_err,
@@ -389,28 +397,32 @@ def bias_variance_cv(cfg: BiasVarianceConfig, run: Run) -> dict:
 class OverfitConfig:
     n_train: int = 200
     hidden: int = 256
-    steps: int = 400
-    lr: float = 1e-3
+    steps: int = 600
+    lr: float = 3e-3
     l1: float = 0.5               # proximal threshold per step is lr * l1
     l2: float = 1e-2
-    ensemble: int = 5
+    ensemble: int = 3
     patience: int = 20
-    small_hidden: int = 8
+    small_hidden: int = 32
 
 
-def _shift_images(x: Tensor, g: torch.Generator) -> Tensor:
-    """Random translations by up to one pixel of flat 8x8 images (N, 64)."""
-    imgs = x.reshape(-1, 1, 8, 8)
-    padded = F.pad(imgs, (1, 1, 1, 1))                                 # (N, 1, 10, 10)
-    dx, dy = torch.randint(0, 3, (2,), generator=g).tolist()
-    return padded[:, :, dy:dy + 8, dx:dx + 8].reshape(len(x), 64)
+def _augment_images(x: Tensor, g: torch.Generator, shift: float = 0.5, degrees: float = 10.0) -> Tensor:
+    """Random small rotations and sub-pixel translations of flat 8x8 images (N, 64), bilinear."""
+    n = len(x)
+    angle = (torch.rand(n, generator=g) * 2 - 1) * math.radians(degrees)      # (N,)
+    t = (torch.rand(n, 2, generator=g) * 2 - 1) * shift * 2 / 8               # (N, 2) in [-1, 1] units
+    cos, sin = angle.cos(), angle.sin()
+    theta = torch.stack([torch.stack([cos, -sin, t[:, 0]], 1), torch.stack([sin, cos, t[:, 1]], 1)], 1)  # (N, 2, 3)
+    grid = F.affine_grid(theta.to(x.dtype), [n, 1, 8, 8], align_corners=False)
+    return F.grid_sample(x.reshape(n, 1, 8, 8), grid, align_corners=False).reshape(n, 64)
 
 
 @experiment("overfitting-remedies", chapter="foundations", exp_id="exp.foundations.overfitting_remedies",
             items=["training.mlp", "training.dropout", "foundations.l1_regularization",
                    "foundations.l2_regularization", "foundations.early_stopping",
                    "training.geometric_augmentation", "training.ensemble_averaging", "foundations.fit_diagnosis"],
-            bars=[Bar("remedies_narrowing_gap_fraction", ">=", 1.0, "every remedy narrows the train-test gap"),
+            bars=[Bar("remedies_narrowing_gap_fraction", ">=", 1.0,
+                      "every remedy narrows the train-test gap (test CE - train CE) relative to baseline"),
                   Bar("l1_zero_weight_fraction", ">=", 0.2, "L1 yields many exact zeros"),
                   Bar("l2_zero_weights", "<=", 0, "L2 yields none")],
             quick=dict(steps=25, hidden=64, ensemble=2, patience=5), budget="~60 s")
@@ -435,7 +447,7 @@ def overfitting_remedies(cfg: OverfitConfig, run: Run) -> dict:
         best, best_state, bad = -1.0, None, 0
         for s in range(cfg.steps):
             model.train()
-            xb = _shift_images(xtr, g) if augment else xtr
+            xb = _augment_images(xtr, g) if augment else xtr
             loss = cross_entropy(model(xb), ytr)
             if l2:
                 loss = loss + l2 * l2_penalty(weights(model))
@@ -465,11 +477,13 @@ def overfitting_remedies(cfg: OverfitConfig, run: Run) -> dict:
         return model
 
     def gap(models):
+        """(train acc, test acc, test CE - train CE) of the averaged predictive distribution."""
         with torch.no_grad():
-            ptr = sum(torch.softmax(m(xtr), 1) for m in models)
-            pte = sum(torch.softmax(m(xte), 1) for m in models)
+            ptr = sum(torch.softmax(m(xtr), 1) for m in models) / len(models)
+            pte = sum(torch.softmax(m(xte), 1) for m in models) / len(models)
         tr, te = accuracy(ptr, ytr), accuracy(pte, yte)
-        return tr, te, tr - te
+        ce_gap = nll_loss(pte.clamp_min(1e-12).log(), yte) - nll_loss(ptr.clamp_min(1e-12).log(), ytr)
+        return tr, te, ce_gap.item()
 
     results = {}
     results["baseline"] = gap([train("baseline", mlp(cfg.hidden))])
@@ -495,6 +509,10 @@ def overfitting_remedies(cfg: OverfitConfig, run: Run) -> dict:
     ax.bar(np.arange(len(names)) + 0.2, [results[k][1] for k in names], 0.4, label="test acc")
     ax.set_xticks(np.arange(len(names)), names, rotation=30, fontsize=8)
     ax.set(ylim=(0.5, 1.02), title=f"MLP on {cfg.n_train} digits")
+    ax2 = ax.twinx()
+    ax2.plot(np.arange(len(names)), [results[k][2] for k in names], "k^--", label="test CE - train CE")
+    ax2.set_ylabel("generalisation gap (CE)")
+    ax2.legend(fontsize=7, loc="lower right")
     ax.legend(fontsize=7)
     ax = fig.add_subplot(1, 2, 2)
     ax.hist(l2_w.numpy(), bins=80, alpha=0.6, label="L2 weights", log=True)
@@ -502,7 +520,8 @@ def overfitting_remedies(cfg: OverfitConfig, run: Run) -> dict:
     ax.set(title="weight histograms", xlabel="weight")
     ax.legend(fontsize=7)
     run.save_figure(fig, "remedies")
-    out = {f"gap_{k}": v[2] for k, v in results.items()}
+    out = {f"ce_gap_{k}": v[2] for k, v in results.items()}
+    out.update({f"acc_gap_{k}": v[0] - v[1] for k, v in results.items()})
     out.update({f"test_acc_{k}": v[1] for k, v in results.items()})
     out.update({"remedies_narrowing_gap_fraction": narrowing,
                 "l1_zero_weight_fraction": (l1_w == 0).double().mean().item(),
