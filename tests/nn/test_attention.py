@@ -106,6 +106,10 @@ def test_local_band_and_full_when_wide():
     assert torch.all(A[..., (i - j).abs() > 1] == 0)
     torch.testing.assert_close(dn.scaled_dot_product_attention(q, k, v, dn.local_mask(5, 5)),
                                F.scaled_dot_product_attention(q, k, v))
+    x = torch.randn(2, 3, 9, 4, dtype=D)
+    for w in (0, 1, 3, 9):                                           # O(T w) path equals the banded mask
+        torch.testing.assert_close(dn.sliding_window_attention(x, x, x, w),
+                                   F.scaled_dot_product_attention(x, x, x, attn_mask=dn.local_mask(9, w)))
 
 
 @pytest.mark.syllabus("transformers_nlp.image_self_attention")

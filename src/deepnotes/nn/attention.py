@@ -44,7 +44,7 @@ from ..core import expect, syllabus
 
 __all__ = ["scaled_dot_product_attention", "basic_self_attention", "causal_mask", "padding_mask",
            "local_mask", "AdditiveAttention", "BilinearAttention", "DotProductAttention",
-           "LocationAwareAttention", "ImageSelfAttention", "image_local_mask"]
+           "LocationAwareAttention", "ImageSelfAttention", "image_local_mask", "sliding_window_attention"]
 
 
 @syllabus("transformers_nlp.causal_mask")
@@ -130,6 +130,28 @@ def basic_self_attention(x: Tensor, attn_mask: Tensor | None = None) -> tuple[Te
     x (.., T, d); returns (y (.., T, d), W (.., T, T)).
     """
     return scaled_dot_product_attention(x, x, x, attn_mask, scale=1.0, need_weights=True)
+
+
+@syllabus("transformers_nlp.local_attention")
+def sliding_window_attention(query: Tensor, key: Tensor, value: Tensor, window: int,
+                             scale: float | None = None) -> Tensor:
+    """Self-attention restricted to |i - j| <= window in O(T w) time and memory.
+
+    query, key (.., T, E), value (.., T, Ev): each query gathers only its 2w+1 neighbours
+    (keys beyond the ends are masked), instead of scoring all T keys.
+    """
+    expect(window >= 0, "window", "a non-negative int", window)
+    T = query.shape[-2]
+    expect(key.shape[-2] == T and value.shape[-2] == T, "key/value", f"length {T} (self-attention)",
+           (tuple(key.shape), tuple(value.shape)))
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    W = 2 * window + 1
+    kp = F.pad(key, (0, 0, window, window)).unfold(-2, W, 1)         # (.., T, E, W) neighbours of each i
+    vp = F.pad(value, (0, 0, window, window)).unfold(-2, W, 1)       # (.., T, Ev, W)
+    scores = torch.einsum("...te,...tew->...tw", query, kp) * scale  # (.., T, W)
+    j = torch.arange(T, device=query.device).unsqueeze(1) + torch.arange(W, device=query.device) - window
+    scores = scores.masked_fill((j < 0) | (j >= T), float("-inf"))   # padding outside the sequence
+    return torch.einsum("...tw,...tew->...te", torch.softmax(scores, -1), vp)
 
 
 def _masked_softmax(e: Tensor, mask: Tensor | None) -> Tensor:

@@ -1,0 +1,216 @@
+"""Experiments of the transformers_nlp chapter: attention properties, positional encodings,
+Transformer vs RNN and non-autoregressive decoding, static word embeddings, BERT/ELMo
+pre-training and fine-tuning, a small GPT with BPE, cross-lingual alignment by MRR.
+
+Everything runs on embedded data (Shakespeare's plays, synthetic sequences) on a CPU;
+``--quick`` shrinks every budget to seconds.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .registry import Bar, experiment
+from .runner import Run
+
+__all__ = ["AttentionPropertiesConfig", "PositionalConfig", "TransformerNATConfig", "WordEmbeddingsConfig",
+           "PretrainFinetuneConfig", "GPTBPEConfig"]
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+# ---------------------------------------------------------------------------------------------
+# exp.tnlp.attention_properties
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class AttentionPropertiesConfig:
+    d: int = 16
+    lengths: tuple = (256, 512, 1024, 2048, 4096)
+    window: int = 8
+    repeats: int = 3
+
+
+@experiment("tnlp-attention-properties", chapter="transformers_nlp", exp_id="exp.tnlp.attention_properties",
+            items=["transformers_nlp.basic_self_attention", "transformers_nlp.scaled_dot_product_attention",
+                   "transformers_nlp.permutation_equivariance", "transformers_nlp.multi_head_attention",
+                   "transformers_nlp.causal_mask", "transformers_nlp.attention_masks", "transformers_nlp.local_attention",
+                   "transformers_nlp.sinusoidal_positional_encoding", "transformers_nlp.image_self_attention"],
+            bars=[Bar("max_equality_error", "<=", 1e-6, "loop = matrix = SDPA, permutation equivariance, MHA = torch"),
+                  Bar("causal_leak", "==", 0.0, "no output before t changes when tokens after t change"),
+                  Bar("jack_jill_no_pe_diff", "<=", 1e-9, "without PE the two sentences give the same outputs"),
+                  Bar("jack_jill_pe_diff", ">", 1e-3, "with PE they differ"),
+                  Bar("local_time_loglog_slope", "<=", 1.3, "local attention time grows linearly with length")],
+            quick=dict(lengths=(64, 128, 256), repeats=1), budget="~20 s")
+def tnlp_attention_properties(cfg: AttentionPropertiesConfig, run: Run) -> dict:
+    """Self-attention equalities, masks, Jack/Jill with and without PE, local attention cost."""
+    from ..nn import (ImageSelfAttention, MultiheadAttention, basic_self_attention, scaled_dot_product_attention,
+                      sinusoidal_encoding, sliding_window_attention)
+    g = run.generator
+    D, d = torch.float64, cfg.d
+    x = torch.randn(2, 10, d, dtype=D, generator=g)
+    errs = {}
+    y, A = scaled_dot_product_attention(x, x, x, need_weights=True)
+    loop = torch.stack([torch.stack([(torch.softmax(torch.stack([x[b, i] @ x[b, j] / math.sqrt(d) for j in range(10)]), 0)
+                                      [:, None] * x[b]).sum(0) for i in range(10)]) for b in range(2)])
+    errs["loop_vs_matrix"] = (loop - y).abs().max().item()
+    errs["rows_sum_to_one"] = (A.sum(-1) - 1).abs().max().item()
+    errs["fast_vs_manual"] = (scaled_dot_product_attention(x, x, x, fast=True) - y).abs().max().item()
+    P = torch.randperm(10, generator=g)
+    errs["permutation"] = (scaled_dot_product_attention(x[:, P], x[:, P], x[:, P]) - y[:, P]).abs().max().item()
+    ref = torch.nn.MultiheadAttention(d, 4, batch_first=True, dtype=D)
+    ours = MultiheadAttention(d, 4, batch_first=True, dtype=D)
+    ours.load_state_dict(ref.state_dict())
+    errs["mha_vs_torch"] = (ours(x, x, x)[0] - ref(x, x, x)[0]).abs().max().item()
+    x2 = x.clone()
+    x2[:, 6:] = torch.randn(2, 4, d, dtype=D, generator=g)
+    leak = (scaled_dot_product_attention(x, x, x, is_causal=True)[:, :6]
+            - scaled_dot_product_attention(x2, x2, x2, is_causal=True)[:, :6]).abs().max().item()
+    words = "jack gave water to jill".split()
+    emb = {w: torch.randn(d, dtype=D, generator=g) for w in words}
+    s1 = torch.stack([emb[w] for w in words])
+    s2 = torch.stack([emb[w] for w in "jill gave water to jack".split()])
+    key = lambda t: t[torch.argsort(t[:, 0])]  # noqa: E731  (rows as a multiset)
+    no_pe = (key(basic_self_attention(s1)[0]) - key(basic_self_attention(s2)[0])).abs().max().item()
+    pe = sinusoidal_encoding(5, d, dtype=D)
+    with_pe = (key(basic_self_attention(s1 + pe)[0]) - key(basic_self_attention(s2 + pe)[0])).abs().max().item()
+    img = ImageSelfAttention(4, radius=1).double()
+    im = torch.randn(1, 4, 6, 6, dtype=D, generator=g, requires_grad=True)
+    img(im)[0, :, 3, 3].sum().backward()
+    outside = im.grad[0].abs().sum(0)
+    outside[2:5, 2:5] = 0
+    errs["image_locality"] = outside.max().item()
+    times = {"local": [], "full": []}
+    warm = torch.randn(1, cfg.lengths[0], d)
+    sliding_window_attention(warm, warm, warm, cfg.window), scaled_dot_product_attention(warm, warm, warm)
+    for L in cfg.lengths:
+        q = torch.randn(1, L, d, generator=g)
+        for kind in times:
+            best = float("inf")
+            for _ in range(cfg.repeats):
+                t0 = time.perf_counter()
+                if kind == "local":
+                    sliding_window_attention(q, q, q, cfg.window)
+                else:
+                    scaled_dot_product_attention(q, q, q)
+                best = min(best, time.perf_counter() - t0)
+            times[kind].append(best)
+        run.log(step=L, local_s=times["local"][-1], full_s=times["full"][-1])
+    logL = torch.log(torch.tensor(cfg.lengths, dtype=D))
+    slope = lambda ts: torch.linalg.lstsq(torch.stack([logL, torch.ones_like(logL)], 1),  # noqa: E731
+                                          torch.log(torch.tensor(ts, dtype=D)).unsqueeze(1)).solution[0, 0].item()
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    a.imshow(A[0].detach().numpy()), a.set_title("attention weights A (rows sum to 1)")
+    for k, v in times.items():
+        b.loglog(cfg.lengths, v, "o-", label=f"{k} (slope {slope(v):.2f})")
+    b.set_xlabel("sequence length"), b.set_ylabel("seconds"), b.legend()
+    run.save_figure(fig, "attention_properties")
+    return {**{f"{k}_error": v for k, v in errs.items()}, "max_equality_error": max(errs.values()),
+            "causal_leak": leak, "jack_jill_no_pe_diff": no_pe, "jack_jill_pe_diff": with_pe,
+            "local_time_loglog_slope": slope(times["local"]), "full_time_loglog_slope": slope(times["full"])}
+
+
+# ---------------------------------------------------------------------------------------------
+# exp.tnlp.positional_encodings
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class PositionalConfig:
+    train_length: int = 16
+    test_length: int = 32
+    vocab: int = 8
+    d_model: int = 32
+    steps: int = 400
+    batch_size: int = 64
+    lr: float = 3e-3
+
+
+class _TaggerWithPositions(nn.Module):
+    """Embedding + a position scheme + a 2-layer encoder + per-token head (batch first)."""
+
+    def __init__(self, kind: str, V: int, d: int, max_len: int):
+        super().__init__()
+        from ..nn import (Embedding, LearnedPositionalEmbedding, PositionFeatures, SinusoidalPositionalEncoding,
+                          TransformerEncoder, TransformerEncoderLayer)
+        self.kind = kind
+        self.embed = Embedding(V, d)
+        if kind == "sinusoidal":
+            self.pos, width = SinusoidalPositionalEncoding(d), d
+        elif kind == "learned":
+            self.pos, width = LearnedPositionalEmbedding(max_len, d), d
+        elif kind == "integer":
+            self.pos, width = PositionFeatures(d, "index", "concat"), d + 1
+        else:
+            self.pos, width = PositionFeatures(d, "onehot", "concat", max_len=max_len), d + max_len
+        self.proj = nn.Linear(width, d)
+        self.encoder = TransformerEncoder(TransformerEncoderLayer(d, 4, 2 * d, 0.0, batch_first=True, fast=True), 2)
+        self.head = nn.Linear(d, V)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.proj(self.pos(self.embed(x)))))
+
+
+@experiment("tnlp-positional-encodings", chapter="transformers_nlp", exp_id="exp.tnlp.positional_encodings",
+            items=["transformers_nlp.sinusoidal_positional_encoding", "transformers_nlp.learned_positional_embedding",
+                   "transformers_nlp.simple_position_features", "transformers_nlp.transformer_encoder_block"],
+            bars=[Bar("learned_runs_longer", "==", 0.0, "learned PE cannot address unseen positions"),
+                  Bar("sinusoidal_runs_longer", "==", 1.0, "sinusoidal PE runs at any length"),
+                  Bar("integer_acc_drop", ">", 0.0, "integer position features degrade with length")],
+            quick=dict(steps=4, d_model=16, batch_size=8, train_length=6, test_length=12), budget="~1 min")
+def tnlp_positional_encodings(cfg: PositionalConfig, run: Run) -> dict:
+    """Encoder taggers with sinusoidal, learned, integer and one-hot positions on a shift task."""
+    torch.manual_seed(run.seed)
+    V = cfg.vocab
+
+    def batch(n, L, g):                      # label at position t is the token at t - 1 (0 at t = 0)
+        x = torch.randint(1, V, (n, L), generator=g)
+        return x, F.pad(x[:, :-1], (1, 0))
+
+    out, curves = {}, {}
+    tx_, ty_ = batch(500, cfg.train_length, torch.Generator().manual_seed(1))
+    lx, ly = batch(500, cfg.test_length, torch.Generator().manual_seed(2))
+    for kind in ("sinusoidal", "learned", "integer", "onehot"):
+        g = torch.Generator().manual_seed(run.seed)
+        model = _TaggerWithPositions(kind, V, cfg.d_model, cfg.train_length)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        curves[kind] = []
+        for step in range(cfg.steps):
+            x, y = batch(cfg.batch_size, cfg.train_length, g)
+            loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            curves[kind].append(loss.item())
+            if step % 50 == 0:
+                run.log(step=step, **{f"{kind}_loss": loss.item()})
+        model.eval()
+        with torch.no_grad():
+            out[f"{kind}_acc_train_length"] = (model(tx_).argmax(-1) == ty_).float().mean().item()
+            try:
+                out[f"{kind}_acc_long"] = (model(lx).argmax(-1) == ly).float().mean().item()
+                out[f"{kind}_runs_longer"] = 1.0
+            except ValueError:                   # positions beyond the table: cannot be addressed
+                out[f"{kind}_acc_long"] = float("nan")
+                out[f"{kind}_runs_longer"] = 0.0
+    out["integer_acc_drop"] = out["integer_acc_train_length"] - out["integer_acc_long"]
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for k, c in curves.items():
+        a.plot(c, label=k)
+    a.set_yscale("log"), a.set_xlabel("step"), a.set_ylabel("train loss"), a.legend()
+    kinds = list(curves)
+    b.bar([i - 0.2 for i in range(4)], [out[f"{k}_acc_train_length"] for k in kinds], 0.4, label=f"L={cfg.train_length}")
+    b.bar([i + 0.2 for i in range(4)], [0 if math.isnan(out[f"{k}_acc_long"]) else out[f"{k}_acc_long"] for k in kinds],
+          0.4, label=f"L={cfg.test_length} (0 = cannot run)")
+    b.set_xticks(range(4), kinds), b.set_ylabel("token accuracy"), b.legend()
+    run.save_figure(fig, "positional_encodings")
+    return {k: v for k, v in out.items() if not (isinstance(v, float) and math.isnan(v))}
