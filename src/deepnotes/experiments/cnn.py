@@ -24,8 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import data
-from ..models import (CNNClassifier, LeNet5, SqueezeExcitation, count_parameters, create_model, freeze,
-                      replace_head)
+from ..models import CNNClassifier, LeNet5, SqueezeExcitation, count_parameters, create_model, freeze
 from ..models.resnet import CifarResNet
 from ..nn import (Conv1d, Conv2d, Conv3d, ConvTranspose2d, DepthwiseSeparableConv2d, MaxPool2d, TemporalConvNet,
                   conv2d_matrix, conv_nd, conv_output_size, conv_transpose2d, conv_transpose2d_zero_insertion,
@@ -353,7 +352,7 @@ class PixelSelfAttention(nn.Module):
 
 @dataclass
 class CNNvsMLPConfig:
-    epochs: int = 20
+    epochs: int = 15
     fractions: tuple = (0.1, 0.5, 1.0)
     lr: float = 3e-3
 
@@ -502,12 +501,10 @@ def transfer_digits(cfg: TransferConfig, run: Run) -> dict[str, float]:
                     idx = torch.arange(len(ty))
                 torch.manual_seed(run.seed * 100 + s)
                 model = CNNClassifier(1, 5, (16, 32), 8)
-                if mode != "scratch":
-                    model.load_state_dict(source.state_dict())
-                    replace_head(model, 5)
+                if mode != "scratch":                            # transfer the conv features, a fresh MLP head
+                    model.features.load_state_dict(source.features.state_dict())
                 if mode == "frozen":
                     freeze(model.features)
-                    freeze(model.classifier[1])
                     before = {k: v.clone() for k, v in model.features.state_dict().items()}
                 epochs = cfg.epochs if shots else max(1, cfg.epochs // 4)
                 lr = cfg.lr if mode != "finetune" else cfg.lr / 2
