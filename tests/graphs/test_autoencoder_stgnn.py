@@ -69,3 +69,4 @@ def test_stgnn_shapes_and_graph_use():
     assert not torch.allclose(model(x2, d.edge_index)[:, 0], model(x, d.edge_index)[:, 0])
     with pytest.raises(ValueError, match="x"):
         model(torch.randn(2, 5, 10, 1), d.edge_index)
+

@@ -283,8 +283,8 @@ def activation_max(cfg: ActivationMaxConfig, run: Run) -> dict:
         init = 0.1 * torch.randn(10, 1, 8, 8, generator=gen)
         variants = {
             "no prior": dict(),
-            "L2": dict(l2=0.05),
-            "L1": dict(l2=0.01, l1=0.05),
+            "L2": dict(l2=0.5),
+            "L1": dict(l2=0.1, l1=0.5),
             "blur+threshold+jitter": dict(l2=0.05, blur_every=4, blur_sigma=0.5, small_threshold=0.05, jitter=1,
                                           clamp=(0.0, 1.0)),
         }
