@@ -49,7 +49,7 @@ class DigitsMLPConfig:
 
 @dataclass
 class DigitsCNNConfig:
-    channels: int = 32
+    channels: int = 16
     hidden: int = 128
     epochs: int = 30
     batch_size: int = 32
@@ -153,7 +153,7 @@ def _plot_predictions(model: nn.Module, test, run: Run, rows: int = 4, cols: int
 
 @experiment("digits-mlp", chapter="training",
             items=["training.mlp", "training.relu", "training.training_loop", "foundations.early_stopping"],
-            bars=[Bar("test_acc", ">=", 0.97)], quick=dict(epochs=2), budget="~15 s on 2 CPU cores")
+            bars=[Bar("test_acc", ">=", 0.97)], quick=dict(epochs=2), budget="~10 s CPU (one thread)")
 def digits_mlp(cfg: DigitsMLPConfig, run: Run) -> dict[str, float]:
     """A 64-128-10 ReLU MLP on 8x8 digits, trained by the Trainer with early stopping."""
     return _fit_classifier(_mlp(cfg.hidden), cfg, run, flatten=True)
@@ -162,7 +162,7 @@ def digits_mlp(cfg: DigitsMLPConfig, run: Run) -> dict[str, float]:
 @experiment("digits-cnn", chapter="cnn",
             items=["cnn.cnn_classifier", "cnn.max_pool", "training.training_loop",
                    "optimization.gradient_clipping"],
-            bars=[Bar("test_acc", ">=", 0.98)], quick=dict(epochs=1, channels=8), budget="~30 s on 2 CPU cores")
+            bars=[Bar("test_acc", ">=", 0.98)], quick=dict(epochs=1, channels=8), budget="~10 s CPU (one thread)")
 def digits_cnn(cfg: DigitsCNNConfig, run: Run) -> dict[str, float]:
     """A small CNN (two 3x3 convs, max-pool, two FC layers) on 8x8 digits, trained by the Trainer."""
     return _fit_classifier(_cnn(cfg.channels, cfg.hidden), cfg, run, flatten=False)
