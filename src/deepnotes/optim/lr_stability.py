@@ -29,15 +29,19 @@ def _lams(lambdas) -> torch.Tensor:
 
 
 @syllabus("optimization.learning_rate_stability")
-def quadratic_gd(lambdas: Sequence[float], lr: float, steps: int, x0=None) -> torch.Tensor:
-    """(steps + 1,) values of f along gradient descent from x0 (default all ones)."""
-    lam = _lams(lambdas)
+def quadratic_gd(lambdas: Sequence[float], lr, steps: int, x0=None) -> torch.Tensor:
+    """f along gradient descent from x0 (default all ones): (steps + 1,) for a float ``lr``, or
+    (steps + 1, K) for a 1-D tensor of K learning rates run side by side."""
+    lam = _lams(lambdas)                                               # (d,)
+    lrs = torch.as_tensor(lr, dtype=torch.float64).reshape(-1, 1)      # (K, 1)
     x = torch.ones_like(lam) if x0 is None else torch.as_tensor(x0, dtype=torch.float64).clone()
-    f = [0.5 * (lam * x ** 2).sum()]
+    x = x.expand(len(lrs), -1).clone()                                 # (K, d)
+    f = [0.5 * (lam * x ** 2).sum(1)]
     for _ in range(steps):
-        x = x - lr * lam * x                                           # grad f = lam * x
-        f.append(0.5 * (lam * x ** 2).sum())
-    return torch.stack(f)
+        x = x - lrs * lam * x                                          # grad f = lam * x
+        f.append(0.5 * (lam * x ** 2).sum(1))
+    out = torch.stack(f)                                               # (steps + 1, K)
+    return out[:, 0] if torch.as_tensor(lr).dim() == 0 else out
 
 
 @syllabus("optimization.learning_rate_stability")
