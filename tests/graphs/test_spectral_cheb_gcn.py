@@ -127,4 +127,11 @@ def test_gcn_cached_normalisation_gives_same_output():
     cached.load_state_dict(conv.state_dict())
     x = torch.randn(d.num_nodes, 4)
     torch.testing.assert_close(cached(x, d.edge_index), conv(x, d.edge_index))
-    torch.testing.assert_close(cached(x, d.edge_index), conv(x, d.edge_index))   # from the cache
+    assert cached._cache is not None
+    x2 = torch.randn(d.num_nodes, 4, requires_grad=True)
+    x3 = x2.detach().clone().requires_grad_(True)
+    out_fast, out_ref = cached(x2, d.edge_index), conv(x3, d.edge_index)     # fast path: torch.sparse.mm
+    torch.testing.assert_close(out_fast, out_ref)
+    out_fast.square().sum().backward(), out_ref.square().sum().backward()
+    torch.testing.assert_close(x2.grad, x3.grad)
+    torch.testing.assert_close(cached.lin.weight.grad, conv.lin.weight.grad)
