@@ -29,6 +29,8 @@ def test_max_activating_patches_are_top_and_match_receptive_field():
     # jump 2, and padding 2 (the convs) -> unit (i, j) sees rows 2i - 2 .. 2i + 3
     feat = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, 4, 3, padding=1), nn.MaxPool2d(2))
     imgs = torch.rand(20, 1, 12, 12)
+    from deepnotes.nn import receptive_field                    # cnn.receptive_field arithmetic
+    assert receptive_field([(3, 1), (3, 1), (2, 2)]) == (6, 2)
     top = max_activating_patches(feat, imgs, channel=2, k=5, rf_size=6, rf_stride=2, rf_padding=2)
     with torch.no_grad():
         acts = feat(imgs)[:, 2]
