@@ -39,7 +39,8 @@ class DigitsMLPConfig:
     patience: Optional[int] = 15          # early stopping on val_loss; None: train all epochs
     grad_clip_norm: Optional[float] = None
     checkpoint_every: int = 1
-    amp: bool = False
+    amp: bool = False             # CUDA: float16 autocast + GradScaler; CPU: bfloat16 autocast
+    compile: bool = False         # torch.compile the training forward pass (for CUDA)
 
     def __post_init__(self):
         for name in ("hidden", "epochs", "batch_size"):
@@ -59,7 +60,8 @@ class DigitsCNNConfig:
     patience: Optional[int] = 10
     grad_clip_norm: Optional[float] = 1.0
     checkpoint_every: int = 1
-    amp: bool = False
+    amp: bool = False             # CUDA: float16 autocast + GradScaler; CPU: bfloat16 autocast
+    compile: bool = False         # torch.compile the training forward pass (for CUDA)
 
     def __post_init__(self):
         for name in ("channels", "hidden", "epochs", "batch_size"):
@@ -96,7 +98,7 @@ def _fit_classifier(model: nn.Module, cfg, run: Run, flatten: bool) -> dict[str,
     trainer = Trainer(model, opt, F.cross_entropy, train, val, epochs=cfg.epochs, batch_size=cfg.batch_size,
                       metrics={"acc": _accuracy}, callbacks=callbacks, run=run,
                       checkpoint_every=cfg.checkpoint_every, grad_clip_norm=cfg.grad_clip_norm,
-                      amp=cfg.amp, log_every=10)
+                      amp=cfg.amp, compile=cfg.compile, log_every=10)
     history = trainer.fit()
     result = trainer.evaluate(test)
     best = callbacks[0].best_epoch if callbacks else len(history)
