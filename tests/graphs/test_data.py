@@ -40,3 +40,14 @@ def test_bad_edge_index_names_argument():
         check_edge_index(torch.tensor([[0.0], [1.0]]), 3)
     with pytest.raises(ValueError, match="x"):
         Graph(torch.zeros(3), torch.tensor([[0], [1]]))
+
+
+@pytest.mark.syllabus("graphs.graph_data")
+def test_karate_club_agrees_with_the_data_registry():
+    from deepnotes import data
+
+    ours, theirs = karate_club(), data.load("karate")
+    assert torch.equal(ours.y, theirs.y)
+    assert torch.equal(ours.adjacency(), to_dense_adj(theirs.edge_index, 34))
+    g = Graph(theirs.x, theirs.edge_index, theirs.y)           # their layout is ours: (x, edge_index)
+    assert g.is_undirected() and g.num_edges == 156
