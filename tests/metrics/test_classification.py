@@ -1,6 +1,5 @@
 import pytest
 import torch
-import torch.nn.functional as F
 from sklearn.metrics import hamming_loss as sk_hamming
 
 from deepnotes.losses import binary_cross_entropy_with_logits

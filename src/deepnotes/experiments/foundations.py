@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from .. import data as datasets
 from ..losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, entropy,
-                      hinge_loss, huber_loss, kl_div, kl_divergence, l1_loss, l1_penalty, l2_penalty,
+                      hinge_loss, huber_loss, kl_div, kl_divergence, l1_loss, l2_penalty,
                       mse_loss, nll_loss, soft_threshold, zero_one_loss)
 from ..metrics import accuracy, hamming_loss, multilabel_predict
 from ..models import (BernoulliNaiveBayes, CascadedLogistic, GaussianClassifier, GaussianNaiveBayes,

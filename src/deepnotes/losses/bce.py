@@ -15,7 +15,6 @@ does. Equal to torch's binary_cross_entropy(_with_logits) (tests/losses/test_bce
 """
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 

@@ -35,7 +35,7 @@ from .risk import REDUCTIONS, check_same_shape, reduce_loss
 __all__ = ["cross_entropy", "nll_loss", "gaussian_nll_loss"]
 
 
-def _class_dim_first(input: Tensor, target: Tensor, name: str) -> None:
+def _check_input_target(input: Tensor, target: Tensor) -> None:
     expect(isinstance(input, Tensor) and input.dim() >= 1, "input",
            "a tensor of shape (C,), (N, C) or (N, C, d1, ...)", getattr(input, "shape", input))
     expect(isinstance(target, Tensor), "target", "a torch.Tensor", type(target).__name__, TypeError)
@@ -50,7 +50,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     indices in [0, C). ``"mean"`` divides by the summed weights of the non-ignored targets
     (= N with no weights and nothing ignored), as torch does.
     """
-    _class_dim_first(input, target, "nll_loss")
+    _check_input_target(input, target)
     expect(reduction in REDUCTIONS, "reduction", f"one of {REDUCTIONS}", reduction)
     expect(not target.is_floating_point(), "target", "integer class indices (use cross_entropy for "
            "probability targets)", target.dtype, TypeError)
@@ -87,7 +87,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     Integer ``target`` (N, d1, ...): -log softmax(z)[y], with ``weight``/``ignore_index``.
     Float ``target`` shaped like ``input``: -sum_c p_c log softmax(z)_c (soft labels, one-hot).
     """
-    _class_dim_first(input, target, "cross_entropy")
+    _check_input_target(input, target)
     cdim = 0 if input.dim() == 1 else 1
     log_q = input - torch.logsumexp(input, dim=cdim, keepdim=True)  # (N, C, ...) log softmax
     if not target.is_floating_point():

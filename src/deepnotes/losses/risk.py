@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-import torch
 from torch import Tensor
 
 from ..core import expect, syllabus

@@ -16,7 +16,6 @@ Tests: the terms add up to the Monte Carlo error; bias^2 falls and variance rise
 """
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from ..core import expect, syllabus
