@@ -551,3 +551,207 @@ def ensembles_dropout(cfg: EnsemblesConfig, run: Run) -> dict[str, float]:
     axes[1].set(ylabel="|test-time output| / |E_train output|", title="dropout test-time rules (keep = 0.5)")
     run.save_figure(fig, "ensembles_dropout")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# exp.training.augmentation_robustness
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class AugmentationConfig:
+    epochs: int = 30
+    lr: float = 2e-3
+    batch_size: int = 32
+    degrees: float = 20.0               # training augmentation ranges
+    translate: float = 0.25             # fraction of the 8-pixel side
+    brightness: float = 0.5             # factor in [1 - b, 1 + b]
+    test_shift: float = 2.0             # pixels
+    test_rotation: float = 25.0         # degrees
+    test_brightness: float = 0.4        # factor
+
+
+@experiment("augmentation-robustness", chapter="training", exp_id="exp.training.augmentation_robustness",
+            items=["training.geometric_augmentation", "training.photometric_augmentation",
+                   "cnn.cnn_classifier"],
+            bars=[Bar("shift_drop_reduction", ">", 0.0, "augmented CNN loses less on shifted digits"),
+                  Bar("rotation_drop_reduction", ">", 0.0, "augmented CNN loses less on rotated digits"),
+                  Bar("brightness_drop_reduction", ">", 0.0, "augmented CNN loses less on darkened digits")],
+            quick=dict(epochs=1), budget="~60 s on 2 CPU cores")
+def augmentation_robustness(cfg: AugmentationConfig, run: Run) -> dict[str, float]:
+    """CNNs with and without shift/rotation/brightness augmentation, tested on transformed digits."""
+    from ..data import RandomAffine, adjust_brightness, affine
+    from ..models import CNNClassifier
+
+    plt = _plt()
+    xtr, ytr = _tensors(data.load("digits", split="train"))          # (N, 1, 8, 8) in [0, 1]
+    xte, yte = _tensors(data.load("digits", split="test"))
+    g_aug = torch.Generator().manual_seed(run.seed + 7)
+    geo = RandomAffine(degrees=cfg.degrees, translate=(cfg.translate, cfg.translate), generator=g_aug)
+
+    def augment(x: Tensor) -> Tensor:
+        factor = 1 + cfg.brightness * (2 * torch.rand(len(x), generator=g_aug) - 1)   # (B,)
+        return adjust_brightness(geo(x), factor)
+
+    tests = {"clean": xte,
+             "shift": affine(xte, translate=(cfg.test_shift, cfg.test_shift)),
+             "rotation": affine(xte, angle=cfg.test_rotation),
+             "brightness": adjust_brightness(xte, cfg.test_brightness)}
+    acc = {}
+    for mode in ("plain", "augmented"):
+        torch.manual_seed(run.seed)                                   # same initial weights
+        model = CNNClassifier(channels=(16, 32), image_size=8, hidden=64)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        g = torch.Generator().manual_seed(run.seed)
+        for epoch in range(cfg.epochs):
+            model.train()
+            total = 0.0
+            for idx in torch.randperm(len(xtr), generator=g).split(cfg.batch_size):
+                xb = augment(xtr[idx]) if mode == "augmented" else xtr[idx]
+                loss = F.cross_entropy(model(xb), ytr[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            run.log(step=epoch + 1, mode=mode, train_loss=total / len(xtr))
+        model.eval()
+        with torch.no_grad():
+            acc[mode] = {k: _acc(model(v), yte) for k, v in tests.items()}
+
+    out = {}
+    for mode in acc:
+        for k, v in acc[mode].items():
+            out[f"{mode}_{k}_acc"] = v
+    for k in ("shift", "rotation", "brightness"):
+        drop = {m: acc[m]["clean"] - acc[m][k] for m in acc}
+        out[f"plain_{k}_drop"], out[f"augmented_{k}_drop"] = drop["plain"], drop["augmented"]
+        out[f"{k}_drop_reduction"] = drop["plain"] - drop["augmented"]
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
+    names = list(tests)
+    w = 0.38
+    for i, mode in enumerate(acc):
+        axes[0].bar(np.arange(len(names)) + (i - 0.5) * w, [acc[mode][k] for k in names], w, label=mode)
+    axes[0].set_xticks(range(len(names)), names)
+    axes[0].set(ylabel="test accuracy", ylim=(0, 1), title="CNN on digits: plain vs augmented training")
+    axes[0].legend()
+    strip = torch.cat([tests[k][0, 0] for k in names], 1)            # one digit, each test transform
+    axes[1].imshow(strip.numpy(), cmap="gray_r", vmin=0, vmax=1)
+    axes[1].set(title=" | ".join(names), xticks=[], yticks=[])
+    run.save_figure(fig, "augmentation_robustness")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# exp.training.ablation_protocol
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class AblationConfig:
+    hidden: int = 128
+    blocks: int = 2
+    epochs: int = 15
+    lr: float = 2e-3
+    batch_size: int = 64
+    dropout: float = 0.1
+    max_shift: int = 3                  # augmentation: random circular shift of the 40-point signal
+    seeds: int = 3
+    train_subset: int = 0               # 0: the whole training split
+
+
+class _RandomShift1d(nn.Module):
+    """Training-time augmentation: roll each signal by k ~ U{-s..s} (identity in eval mode)."""
+
+    def __init__(self, max_shift: int, generator: torch.Generator):
+        super().__init__()
+        self.max_shift, self.generator = max_shift, generator
+
+    def forward(self, x: Tensor) -> Tensor:                           # (B, L)
+        if not self.training or self.max_shift == 0:
+            return x
+        k = torch.randint(-self.max_shift, self.max_shift + 1, (len(x), 1), generator=self.generator)
+        idx = (torch.arange(x.shape[1]) - k) % x.shape[1]             # (B, L)
+        return x.gather(1, idx)
+
+
+class _AblationNet(nn.Module):
+    """40 -> hidden, then blocks of Linear-BN-ReLU-Dropout with skips, plus an unused zero branch."""
+
+    def __init__(self, cfg: AblationConfig, removed: frozenset, seed: int):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        self.augment = _RandomShift1d(0 if "augmentation" in removed else cfg.max_shift,
+                                      torch.Generator().manual_seed(seed + 1))
+        self.inp = Linear(40, cfg.hidden, generator=g)
+        self.blocks = nn.ModuleList()
+        for _ in range(cfg.blocks):
+            self.blocks.append(nn.Sequential(
+                Linear(cfg.hidden, cfg.hidden, generator=g),
+                BatchNorm1d(cfg.hidden) if "batch_norm" not in removed else nn.Identity(),
+                ReLU(),
+                Dropout(cfg.dropout, generator=torch.Generator().manual_seed(seed + 2))
+                if "dropout" not in removed else nn.Identity()))
+        self.skip = "skip" not in removed
+        if "noop_branch" not in removed:          # zero weights, gated by 0: an exact no-op, no RNG
+            self.noop = nn.Parameter(torch.zeros(cfg.hidden, cfg.hidden))
+        else:
+            self.noop = None
+        self.head = Linear(cfg.hidden, 10, generator=g)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = torch.relu(self.inp(self.augment(x)))                     # (B, H)
+        for block in self.blocks:
+            h = h + block(h) if self.skip else block(h)
+        if self.noop is not None:
+            h = h + 0.0 * (h @ self.noop)                             # contributes exactly 0
+        return self.head(h)                                           # (B, 10)
+
+
+@experiment("ablation", chapter="training", exp_id="exp.training.ablation_protocol",
+            items=["training.ablation_protocol", "training.training_loop", "training.batch_norm",
+                   "training.dropout"],
+            bars=[Bar("noop_abs_delta", "<=", 0.005, "a no-op component's delta is ~0"),
+                  Bar("components_with_se", ">=", 4, "every real component's delta has a seed SE")],
+            quick=dict(epochs=1, seeds=2, hidden=16, blocks=1, train_subset=256), budget="~90 s on 2 CPU cores")
+def ablation(cfg: AblationConfig, run: Run) -> dict[str, float]:
+    """Remove one component at a time (BN, dropout, skips, augmentation, a no-op) on MNIST-1D."""
+    from ..train import Trainer
+
+    plt = _plt()
+    train = data.load("mnist1d", split="trainval", flatten=True)
+    if cfg.train_subset:
+        train = torch.utils.data.TensorDataset(*(t[:cfg.train_subset] for t in train.tensors))
+    xte, yte = _tensors(data.load("mnist1d", split="test", flatten=True))
+    components = ["batch_norm", "dropout", "skip", "augmentation", "noop_branch"]
+    curves: dict[tuple, list[float]] = {}
+
+    def train_eval(removed: frozenset, seed: int) -> float:
+        model = _AblationNet(cfg, removed, run.seed * 100 + seed)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        trainer = Trainer(model, opt, F.cross_entropy, train, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                          seed=run.seed * 100 + seed, checkpoint_every=None, log_every=1000)
+        history = trainer.fit()
+        curves[(tuple(sorted(removed)), seed)] = [h["train_loss"] for h in history]
+        acc = _acc(_probs(model, xte), yte)
+        run.log(removed=",".join(sorted(removed)) or "none", seed=seed, test_acc=acc)
+        return acc
+
+    result = ablation_study(train_eval, components, list(range(cfg.seeds)))
+    out = {"full_test_acc": result[components[0]]["full"]}
+    for c, r in result.items():
+        out[f"{c}_delta"], out[f"{c}_se"] = r["delta"], r["se"]
+    out["noop_abs_delta"] = abs(result["noop_branch"]["delta"])
+    out["components_with_se"] = float(sum(1 for c in components[:-1]
+                                          if math.isfinite(result[c]["se"]) and result[c]["se"] > 0))
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    deltas = [result[c]["delta"] for c in components]
+    errs = [2 * result[c]["se"] for c in components]
+    axes[0].barh(components, deltas, xerr=errs, color=["C0"] * 4 + ["C7"], capsize=4)
+    axes[0].axvline(0, color="k", lw=0.8)
+    axes[0].set(xlabel="test acc(full) - test acc(without c)   (±2 SE over seeds)",
+                title=f"ablations on MNIST-1D, {cfg.seeds} seeds, full = {out['full_test_acc']:.3f}")
+    for (removed, seed), ys in curves.items():
+        if seed == 0:
+            axes[1].plot(range(1, len(ys) + 1), ys, label="full" if not removed else f"- {removed[0]}")
+    axes[1].set(xlabel="epoch", ylabel="train loss", yscale="log", title="training curves (seed 0)")
+    axes[1].legend(fontsize=7)
+    run.save_figure(fig, "ablation_deltas")
+    return out
