@@ -152,7 +152,8 @@ def optimizer_zoo(cfg: OptimizerZooConfig, run: Run) -> dict:
     fig, ax = plt.subplots(figsize=(7, 6))
     g = torch.linspace(-1.6, 1.6, 200, dtype=torch.float64)
     X, Y = torch.meshgrid(g, g, indexing="xy")
-    ax.contour(X, Y, _ravine(torch.stack([X, Y], -1)), levels=30, cmap="Greys", linewidths=0.6)
+    ax.contour(X, Y, _ravine(torch.stack([X, Y], -1)).clamp(min=1e-6).log10(), levels=25, cmap="Greys",
+               linewidths=0.6)                                        # log-spaced contours
     for name, (cls, kw) in _zoo("ravine").items():
         p = torch.tensor([-1.5, -1.0], dtype=torch.float64, requires_grad=True)
         opt, path = cls([p], **kw), [p.detach().clone()]
