@@ -34,7 +34,7 @@ def random_boxes(n, seed):
 
 @pytest.mark.syllabus("vision.nms")
 def test_nms_equals_brute_force():
-    for seed in range(20):
+    for seed in range(8):
         boxes, scores, classes = random_boxes(60, seed)
         for thr in (0.3, 0.5, 0.7):
             assert nms(boxes, scores, thr).tolist() == brute_nms(boxes, scores, torch.zeros(60), thr)

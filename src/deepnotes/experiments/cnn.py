@@ -417,15 +417,15 @@ def cnn_vs_mlp(cfg: CNNvsMLPConfig, run: Run) -> dict[str, float]:
 @dataclass
 class ResidualDepthConfig:
     depths: tuple = (8, 20, 56)
-    epochs: int = 12
+    epochs: int = 6
     width: int = 8
     lr: float = 1e-3
-    train_size: int = 1078
+    train_size: int = 512
 
 
 @experiment("residual-depth", chapter="cnn", exp_id="exp.cnn.residual_depth",
             items=["cnn.residual_block", "cnn.resnet"],
-            bars=[Bar("plain_deep_minus_shallow_loss", ">", 0.0), Bar("residual_deep_minus_shallow_loss", "<=", 0.02),
+            bars=[Bar("plain_deep_minus_shallow_loss", ">", 0.0), Bar("residual_gap_over_plain_gap", "<=", 0.1),
                   Bar("plain_minus_residual_deep_loss", ">", 0.0)],
             quick=dict(depths=(8, 14), epochs=1, train_size=64), budget="~2.5 min on 2 CPU cores")
 @_one_thread
@@ -456,6 +456,8 @@ def residual_depth(cfg: ResidualDepthConfig, run: Run) -> dict[str, float]:
     return {**{f"train_loss_{k}": v for k, v in final.items()},
             "plain_deep_minus_shallow_loss": final[f"plain{hi}"] - final[f"plain{lo}"],
             "residual_deep_minus_shallow_loss": final[f"resnet{hi}"] - final[f"resnet{lo}"],
+            "residual_gap_over_plain_gap": max(final[f"resnet{hi}"] - final[f"resnet{lo}"], 0.0)
+            / max(final[f"plain{hi}"] - final[f"plain{lo}"], 1e-12),
             "plain_minus_residual_deep_loss": final[f"plain{hi}"] - final[f"resnet{hi}"]}
 
 
@@ -566,7 +568,7 @@ class _BlockNet(nn.Module):
 
 @dataclass
 class EfficientBlocksConfig:
-    epochs: int = 20
+    epochs: int = 12
     channels: int = 32
     reduction: int = 8
     seeds: int = 2
@@ -603,7 +605,8 @@ def efficient_blocks(cfg: EfficientBlocksConfig, run: Run) -> dict[str, float]:
     # a 1-D check of the same block on a sequence (Conv1d), equal to torch
     x1 = torch.randn(4, 8, 40, generator=run.generator)
     c1 = Conv1d(8, 8, 5, padding=2, groups=8, fast=False)
-    conv1d_err = float((c1(x1) - F.conv1d(x1, c1.weight, c1.bias, padding=2, groups=8)).abs().max())
+    with torch.no_grad():
+        conv1d_err = float((c1(x1) - F.conv1d(x1, c1.weight, c1.bias, padding=2, groups=8)).abs().max())
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     for (kind, se), a in acc.items():
