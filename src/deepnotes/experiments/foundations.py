@@ -647,7 +647,7 @@ def generative_vs_discriminative(cfg: GenerativeConfig, run: Run) -> dict:
         ax.bar(np.arange(len(names)) + 0.2 * (k - 1.5), [table[d][mname] for d in names], 0.2, label=mname)
     ax.set_xticks(np.arange(len(names)), names)
     ax.set(ylim=(0.5, 1.02), ylabel="test accuracy", title="generative vs discriminative")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="lower left")
     ax = fig.add_subplot(1, 2, 2)
     x2, y2 = xw[:, :2], yw
     sh2 = GaussianClassifier(shared_covariance=True).fit(x2, y2)
