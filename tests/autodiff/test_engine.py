@@ -185,3 +185,33 @@ def test_bad_input_is_named():
         cross_entropy(Tensor(np.zeros((2, 3)), requires_grad=True), [0, 1, 2])
     with pytest.raises(ValueError, match="activation"):
         EngineMLP([2, 2], activation="gelu")
+
+
+@pytest.mark.syllabus("autodiff.backprop")
+@pytest.mark.syllabus("autodiff.gradient_accumulation")
+def test_rnn_and_cnn_built_from_engine_ops_match_torch():
+    rng = np.random.default_rng(2)
+    # tanh RNN, h_t = tanh(x_t W_x + h_{t-1} W_h + b): W_h is shared across 5 time steps
+    xs, wx, wh, b = rng.normal(size=(5, 2, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4, 4)) * 0.5, rng.normal(size=4)
+    ours = [Tensor(a, requires_grad=True) for a in (wx, wh, b)]
+    ref = [torch.tensor(a, requires_grad=True) for a in (wx, wh, b)]
+    for (Wx, Wh, B), lib in ((ours, "np"), (ref, "torch")):
+        h = Tensor(np.zeros((2, 4))) if lib == "np" else torch.zeros(2, 4, dtype=torch.float64)
+        for t in range(5):
+            x_t = Tensor(xs[t]) if lib == "np" else torch.from_numpy(xs[t])
+            h = (x_t @ Wx + h @ Wh + B).tanh()
+        (h * h).sum().backward()
+    for a, r in zip(ours, ref):
+        np.testing.assert_allclose(a.grad, r.grad.numpy(), rtol=1e-10, atol=1e-12)
+    # 1-D convolution as patches @ kernel: the kernel is shared across all positions
+    x, w = rng.normal(size=(2, 9)), rng.normal(size=(3, 4))            # (B, L), (k, C)
+    idx = np.arange(7)[:, None] + np.arange(3)                            # (L - k + 1, k)
+    xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    out = (xt[:, idx].reshape(14, 3) @ wt).tanh()                         # (B * 7, C)
+    (out * out).sum().backward()
+    xr, wr = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    conv = F.conv1d(xr[:, None], wr.T[:, None])                           # (B, C, 7), cross-correlation
+    (conv.tanh() ** 2).sum().backward()
+    np.testing.assert_allclose(out.data.reshape(2, 7, 4), conv.detach().tanh().permute(0, 2, 1).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(wt.grad, wr.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(xt.grad, xr.grad.numpy(), rtol=1e-10, atol=1e-12)

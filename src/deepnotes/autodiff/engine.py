@@ -12,6 +12,10 @@ output). ``y.backward(seed)`` then applies the chain rule in reverse topological
     for each op z = f(x_1, ..., x_k), outputs before inputs:
         delta_{x_j} += (df/dx_j)^T delta_z           vector-Jacobian product, linear in delta_z
 
+Ops: + - * / ** (constant power), @, sum, mean, reshape, .T, indexing (x[:, idx], enough to build
+a convolution from patches), exp, log, tanh, sigmoid, relu, softmax, log_softmax, and
+``cross_entropy``; NumPy broadcasting throughout.
+
 Gradients ACCUMULATE (+=): a tensor used k times (fan-out, a weight shared across positions or
 time steps) receives the sum of the k upstream gradients. Broadcasting in the forward pass becomes
 a sum over the broadcast axes in the backward pass (``_unbroadcast``). After ``backward`` the graph
@@ -142,6 +146,16 @@ class Tensor:
     def mean(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
         n = self.data.size if axis is None else self.shape[axis]
         return self.sum(axis, keepdims) * (1.0 / n)
+
+    def __getitem__(self, index) -> "Tensor":
+        """Slicing and integer-array indexing; the backward scatters (and sums repeats) back."""
+        shape = self.shape
+
+        def backward(d):
+            g = np.zeros(shape)
+            np.add.at(g, index, d)               # an element picked twice gets both gradients
+            return (g,)
+        return self._child(self.data[index], (self,), "[]", backward)
 
     def reshape(self, *shape: int) -> "Tensor":
         old = self.shape
