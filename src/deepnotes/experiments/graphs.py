@@ -203,9 +203,9 @@ def karate_gnn(cfg: KarateGNNConfig, run: Run) -> dict:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class GAELinkConfig:
-    splits: int = 10
+    splits: int = 20
     epochs: int = 60
-    hidden: int = 16
+    hidden: int = 32
     out_channels: int = 2
     lr: float = 0.01
     test_ratio: float = 0.15
