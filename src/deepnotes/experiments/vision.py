@@ -57,21 +57,21 @@ def _draw_detections(ax, img, boxes, labels, scores=None, colour="lime"):
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class SegmentationConfig:
-    n_train: int = 256
-    n_test: int = 64
+    n_train: int = 128
+    n_test: int = 48
     size: int = 64
-    epochs: int = 12
+    epochs: int = 10
     batch_size: int = 16
     lr: float = 3e-3
-    unet_base: int = 8
+    unet_base: int = 16
     models: tuple = ("fcn32s", "fcn8s", "segnet_max_unpool", "segnet_nearest", "segnet_bed_of_nails", "unet")
 
 
 def _segmentation_model(name: str, cfg: SegmentationConfig) -> nn.Module:
     if name.startswith("fcn"):
-        return FCN(4, 3, variant=name[3:], widths=(16, 32, 32, 64, 64), head_width=64)
+        return FCN(4, 3, variant=name[3:], widths=(8, 16, 32, 32, 32), head_width=32)
     if name.startswith("segnet"):
-        return EncoderDecoderSegNet(3, 4, widths=(16, 32, 64), unpool=name[len("segnet_"):])
+        return EncoderDecoderSegNet(3, 4, widths=(8, 16, 32), unpool=name[len("segnet_"):])
     return UNet(3, 4, base=cfg.unet_base, depth=3)
 
 
@@ -142,10 +142,10 @@ def segmentation(cfg: SegmentationConfig, run: Run) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class YoloConfig:
-    n_train: int = 600
+    n_train: int = 400
     n_test: int = 100
     size: int = 64
-    epochs: int = 25
+    epochs: int = 20
     batch_size: int = 16
     lr: float = 2e-3
     widths: tuple = (16, 32, 64, 64)
@@ -235,12 +235,12 @@ def yolo_shapes(cfg: YoloConfig, run: Run) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class LocalizationConfig:
-    n_train: int = 1000
+    n_train: int = 600
     n_test: int = 200
     size: int = 48
-    epochs: int = 12
+    epochs: int = 10
     window: int = 20
-    window_epochs: int = 8
+    window_epochs: int = 6
     lr: float = 3e-3
 
 
@@ -373,12 +373,12 @@ def localization_windows(cfg: LocalizationConfig, run: Run) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class TwoStageConfig:
-    n_train: int = 60
-    n_test: int = 20
+    n_train: int = 30
+    n_test: int = 15
     size: int = 64
-    epochs: int = 15
-    rpn_n_train: int = 300
-    rpn_epochs: int = 10
+    epochs: int = 10
+    rpn_n_train: int = 200
+    rpn_epochs: int = 8
     proposals: int = 200
     timing_images: int = 5
 
@@ -499,10 +499,10 @@ def two_stage(cfg: TwoStageConfig, run: Run) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class MultiscaleConfig:
-    n_train: int = 300
+    n_train: int = 200
     n_test: int = 60
     size: int = 64
-    epochs: int = 12
+    epochs: int = 10
     lr: float = 2e-3
 
 
