@@ -52,12 +52,12 @@ def _eval_ppl(model, ids: torch.Tensor, length: int, max_windows: int = 64) -> f
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class LanguageModelsConfig:
-    train_chars: int = 400_000
+    train_chars: int = 200_000
     val_chars: int = 40_000
-    steps: int = 500
+    steps: int = 650
     batch_size: int = 32
     seq_len: int = 64
-    hidden: int = 160
+    hidden: int = 128
     lr: float = 4e-3
     smoothing: float = 0.05
 
@@ -222,12 +222,12 @@ def seq_rnn_gradients(cfg: RNNGradientsConfig, run: Run) -> dict:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class LongRangeConfig:
-    gaps: tuple = (5, 20, 60)
-    vocab: int = 8
+    gaps: tuple = (5, 40)
+    vocab: int = 4
     hidden: int = 64
     steps: int = 300
-    batch_size: int = 64
-    lr: float = 5e-3
+    batch_size: int = 128
+    lr: float = 3e-3
     tag_length: int = 20
 
 
@@ -272,8 +272,14 @@ def seq_long_range_memory(cfg: LongRangeConfig, run: Run) -> dict:
         def forward(self, x):
             return self.body(self.embed(x))
 
+    def lstm_forget_bias_one():                       # the usual LSTM init: start by remembering
+        m = LSTM(16, H, batch_first=True, fast=True)
+        with torch.no_grad():
+            m.bias_ih_l0[H:2 * H] = 1.0
+        return m
+
     cells = {"rnn": lambda: RNN(16, H, batch_first=True, fast=True),
-             "lstm": lambda: LSTM(16, H, batch_first=True, fast=True),
+             "lstm": lstm_forget_bias_one,
              "gru": lambda: GRU(16, H, batch_first=True, fast=True)}
     acc: dict[str, list[float]] = {k: [] for k in cells}
     for gap in cfg.gaps:

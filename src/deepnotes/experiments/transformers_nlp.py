@@ -214,3 +214,112 @@ def tnlp_positional_encodings(cfg: PositionalConfig, run: Run) -> dict:
     b.set_xticks(range(4), kinds), b.set_ylabel("token accuracy"), b.legend()
     run.save_figure(fig, "positional_encodings")
     return {k: v for k, v in out.items() if not (isinstance(v, float) and math.isnan(v))}
+
+
+# ---------------------------------------------------------------------------------------------
+# exp.tnlp.gpt_bpe
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class GPTBPEConfig:
+    train_chars: int = 300_000
+    val_chars: int = 30_000
+    num_merges: int = 300
+    steps: int = 300
+    batch_size: int = 32
+    block_size: int = 64
+    n_embd: int = 64
+    lr: float = 3e-3
+    sample_tokens: int = 300
+
+
+def _distinct_ngrams(ids: list[int], n: int = 4) -> float:
+    grams = [tuple(ids[i:i + n]) for i in range(len(ids) - n + 1)]
+    return len(set(grams)) / max(len(grams), 1)
+
+
+def _train_gpt(model, ids, cfg, g, run, tag):
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
+    losses = []
+    for step in range(cfg.steps):
+        starts = torch.randint(0, len(ids) - cfg.block_size - 1, (cfg.batch_size,), generator=g).tolist()
+        xb = torch.stack([ids[s:s + cfg.block_size + 1] for s in starts])
+        _, loss = model(xb[:, :-1], xb[:, 1:])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+        if step % 25 == 0 or step == cfg.steps - 1:
+            run.log(step=step, **{f"{tag}_train_loss": loss.item()})
+    return losses
+
+
+def _val_loss(model, ids, block):
+    n = min(32, (len(ids) - 1) // block)
+    x = ids[: n * block + 1]
+    with torch.no_grad():
+        return model(x[:-1].view(n, block), x[1:].view(n, block))[1].item()
+
+
+@experiment("tnlp-gpt-bpe", chapter="transformers_nlp", exp_id="exp.tnlp.gpt_bpe",
+            items=["transformers_nlp.gpt", "transformers_nlp.bpe", "transformers_nlp.causal_mask",
+                   "sequences.sampling_decoding", "transformers_nlp.perplexity"],
+            bars=[Bar("val_loss_decrease", ">", 0.5, "validation loss decreases (nats/char)"),
+                  Bar("distinct4_low_minus_high_temperature", "<", 0.0, "lower temperature gives more repetitive text"),
+                  Bar("bpe_toy_merges_match", "==", 1.0, "BPE reproduces the Sennrich toy merges")],
+            quick=dict(train_chars=20_000, val_chars=3_000, num_merges=20, steps=4, batch_size=4, block_size=32,
+                       n_embd=16, sample_tokens=20), budget="~1-2 min")
+def tnlp_gpt_bpe(cfg: GPTBPEConfig, run: Run) -> dict:
+    """A small GPT on Shakespeare, characters vs BPE tokens (bits per char), samples by temperature."""
+    from ..data.shakespeare import shakespeare_text
+    from ..text import GPT, BPETokenizer, CharTokenizer, GPTConfig, learn_bpe
+    torch.manual_seed(run.seed)
+    toy = learn_bpe({"low": 5, "lower": 2, "newest": 6, "widest": 3}, 5)
+    toy_ok = float(toy == [("e", "s"), ("es", "t"), ("est", "</w>"), ("l", "o"), ("lo", "w")])
+    train_text, val_text = shakespeare_text("train")[: cfg.train_chars], shakespeare_text("val")[: cfg.val_chars]
+    # characters
+    ctok = CharTokenizer().fit(train_text + val_text)
+    ctrain, cval = ctok.encode(train_text), ctok.encode(val_text)
+    mk = lambda V: GPT(GPTConfig(vocab_size=V, block_size=cfg.block_size, n_layer=2, n_head=4, n_embd=cfg.n_embd))  # noqa: E731
+    char_model = mk(len(ctok.vocab))
+    char_model.eval()
+    val_before = _val_loss(char_model, cval, cfg.block_size)
+    char_model.train()
+    char_curve = _train_gpt(char_model, ctrain, cfg, torch.Generator().manual_seed(run.seed), run, "char")
+    char_model.eval()
+    val_after = _val_loss(char_model, cval, cfg.block_size)
+    # BPE tokens (words lower-cased, merges learned on the training text)
+    bpe = BPETokenizer().fit(train_text, cfg.num_merges)
+    tr_tok, va_tok = bpe.tokenize(train_text), bpe.tokenize(val_text)
+    symbols = sorted(set(tr_tok) | set(va_tok))
+    stoi = {s: i for i, s in enumerate(symbols)}
+    btrain = torch.tensor([stoi[s] for s in tr_tok])
+    bval = torch.tensor([stoi[s] for s in va_tok])
+    bpe_model = mk(len(symbols))
+    _train_gpt(bpe_model, btrain, cfg, torch.Generator().manual_seed(run.seed), run, "bpe")
+    bpe_model.eval()
+    val_chars_bpe = len(bpe.detokenize(va_tok[: (min(32, (len(bval) - 1) // cfg.block_size) * cfg.block_size)]))
+    n_tok = min(32, (len(bval) - 1) // cfg.block_size) * cfg.block_size
+    bpe_bpc = _val_loss(bpe_model, bval, cfg.block_size) * n_tok / max(val_chars_bpe, 1) / math.log(2)
+    char_bpc = val_after / math.log(2)
+    # samples at two temperatures
+    prompt = ctok.encode(val_text[:20]).unsqueeze(0)
+    samples, distinct = {}, {}
+    for tau in (0.5, 1.0):
+        ids = char_model.generate(prompt, cfg.sample_tokens, temperature=tau,
+                                  generator=torch.Generator().manual_seed(run.seed))[0, prompt.shape[1]:].tolist()
+        samples[tau], distinct[tau] = ctok.decode(ids), _distinct_ngrams(ids)
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
+    a.plot(char_curve, label="char GPT train loss")
+    a.axhline(val_after, color="C1", ls="--", label="char GPT val loss (end)")
+    a.set_xlabel("step"), a.set_ylabel("nats / token"), a.legend()
+    b.axis("off")
+    b.text(0, 1, "\n\n".join(f"T = {t}:\n{samples[t][:160]}" for t in samples), va="top", fontsize=7, family="monospace")
+    run.save_figure(fig, "gpt_samples")
+    return {"val_loss_before": val_before, "val_loss_after": val_after, "val_loss_decrease": val_before - val_after,
+            "char_bits_per_char": char_bpc, "bpe_bits_per_char": bpe_bpc, "bpe_vocab_size": float(len(symbols)),
+            "distinct4_temperature_0_5": distinct[0.5], "distinct4_temperature_1_0": distinct[1.0],
+            "distinct4_low_minus_high_temperature": distinct[0.5] - distinct[1.0], "bpe_toy_merges_match": toy_ok}
