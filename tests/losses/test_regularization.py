@@ -3,6 +3,15 @@ import torch
 
 from deepnotes.losses import l1_penalty, l2_penalty, mse_loss, soft_threshold
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 g = torch.Generator().manual_seed(8)
 
 

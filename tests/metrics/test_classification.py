@@ -5,6 +5,15 @@ from sklearn.metrics import hamming_loss as sk_hamming
 from deepnotes.losses import binary_cross_entropy_with_logits
 from deepnotes.metrics import hamming_loss, multilabel_predict
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many tiny full-batch steps: one thread avoids sync overhead on a shared CPU."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 g = torch.Generator().manual_seed(10)
 
 
