@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -39,7 +40,7 @@ def test_newton_logistic_regression_on_breast_cancer_matches_gd_optimum():
     assert it < 10
     w2, b2 = torch.zeros(30, dtype=torch.float64, requires_grad=True), torch.zeros(1, dtype=torch.float64, requires_grad=True)
     gd = SGD([w2, b2], lr=1.0, momentum=0.9, nesterov=True)
-    for _ in range(3000):
+    for _ in range(700):
         gd.zero_grad()
         loss_of(w2, b2).backward()
         gd.step()
@@ -129,6 +130,6 @@ def test_power_iteration_sharpness_equals_eigvalsh_using_only_hvps():
             return hvp(lambda x: 0.5 * x @ A @ x, torch.zeros(8, dtype=torch.float64), v)
 
         lam = sharpness(hv, 8, iters=1000, generator=g)
-        top = torch.linalg.eigvalsh(A).max().item()
+        top = float(np.linalg.eigvalsh(A.numpy()).max())
         assert lam == pytest.approx(top, rel=1e-4, abs=1e-4)
         assert calls                                    # the matrix itself is never formed
