@@ -32,6 +32,12 @@ def test_shift_invariant_stable_and_two_class_sigmoid():
 
 
 @pytest.mark.syllabus("foundations.softmax")
+def test_package_exports_the_functions():
+    import deepnotes.nn as dnn
+    assert dnn.softmax is softmax and dnn.log_softmax is log_softmax and dnn.Softmax is Softmax
+
+
+@pytest.mark.syllabus("foundations.softmax")
 def test_modules_and_mask():
     z = torch.randn(3, 4, generator=g)
     mask = torch.tensor([[True, True, False, True]] * 3)

@@ -12,9 +12,8 @@ constant to every score) but keeps exp from overflowing, so logits of 1e4 stay f
 two classes, softmax([x, 0])_0 = 1 / (1 + exp(-x)) = sigmoid(x): logistic regression is the
 two-class softmax regression. Errata: 001 reuses the index j for the sum and the output.
 
-``Softmax(dim)`` / ``LogSoftmax(dim)`` match torch.nn's modules. The package exports
-``log_softmax`` but not ``softmax`` (that name is this module's); import it as
-``from deepnotes.nn.softmax import softmax``. Equal to torch.softmax / log_softmax
+``Softmax(dim)`` / ``LogSoftmax(dim)`` match torch.nn's modules; ``deepnotes.nn.softmax`` and
+``deepnotes.nn.log_softmax`` are the functions. Equal to torch.softmax / log_softmax
 (tests/nn/test_softmax.py).
 """
 from __future__ import annotations
@@ -24,7 +23,7 @@ from torch import Tensor, nn
 
 from ..core import expect, syllabus
 
-__all__ = ["Softmax", "LogSoftmax", "log_softmax"]
+__all__ = ["Softmax", "LogSoftmax", "softmax", "log_softmax"]
 
 
 def _masked(input: Tensor, mask: Tensor | None) -> Tensor:
