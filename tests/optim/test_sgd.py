@@ -86,3 +86,24 @@ def test_frozen_parameter_is_skipped_and_state_dict_loads_into_torch():
     ref = torch.optim.SGD([a, frozen], lr=0.1, momentum=0.9)
     ref.load_state_dict(opt.state_dict())
     assert torch.equal(ref.state[a]["momentum_buffer"], opt.state[a]["momentum_buffer"])
+
+
+@pytest.mark.syllabus("optimization.gradient_descent")
+def test_functional_gd_stops_when_update_vanishes_and_ascends_concave():
+    from deepnotes.optim import gradient_descent
+    res = gradient_descent(lambda x: 2 * ((x - 3) ** 2).sum(), torch.tensor([5.0], dtype=torch.float64), lr=0.1,
+                           max_steps=5000, tol=1e-12)
+    assert res.converged and res.steps < 5000 and abs(res.theta.item() - 3.0) < 1e-8
+    # the trajectory is torch.optim.SGD's
+    p = torch.tensor([5.0], dtype=torch.float64, requires_grad=True)
+    ref = torch.optim.SGD([p], lr=0.1)
+    for k in range(10):
+        assert abs(p.item() - res.path[k].item()) < 1e-12
+        ref.zero_grad()
+        (2 * (p - 3) ** 2).sum().backward()
+        ref.step()
+    up = gradient_descent(lambda x: -((x - 1) ** 2).sum(), torch.zeros(2, dtype=torch.float64), lr=0.1,
+                          maximize=True, max_steps=20)
+    assert not up.converged and up.steps == 20 and torch.all(up.path[-1] > up.path[1])
+    with pytest.raises(ValueError, match="lr"):
+        gradient_descent(lambda x: x.sum(), torch.zeros(1), lr=-1.0)
