@@ -284,6 +284,8 @@ def universal_approximation(cfg: UniversalConfig, run: Run) -> dict:
     ax = fig.add_subplot(1, 3, 3)
     for (tname, kind), errs in errors.items():
         ax.loglog(cfg.widths, errs, "o-", label=f"{tname}, {kind}")
+    ax.set_xticks(list(cfg.widths), [str(k) for k in cfg.widths])
+    ax.minorticks_off()
     ax.set(xlabel="units", ylabel="sup |error|", title="error vs width")
     ax.legend(fontsize=7)
     run.save_figure(fig, "approximation")
