@@ -565,7 +565,8 @@ class CopyGuidedCTCConfig:
     copy_steps: int = 400
     guided_steps: int = 300
     guided_check_step: int = 60
-    ctc_steps: int = 300
+    ctc_steps: int = 450
+    guided_weight: float = 10.0
     hidden: int = 64
     batch_size: int = 32
     lr: float = 5e-3
@@ -660,7 +661,7 @@ def seq_copy_guided_ctc(cfg: CopyGuidedCTCConfig, run: Run) -> dict:
             logits, maps = model(src, shift_right(tgt))
             loss = sequence_cross_entropy(logits, tgt)
             if guided:
-                loss = loss + guided_attention_loss(maps)
+                loss = loss + cfg.guided_weight * guided_attention_loss(maps)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
