@@ -466,3 +466,111 @@ def tnlp_word_embeddings(cfg: WordEmbeddingsConfig, run: Run) -> dict:
                skipgram_params_10k_300=float(sum(p.numel() for p in SkipGram(10_000, 300).parameters())),
                num_related_pairs=float(len(related)))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# exp.tnlp.transformer_vs_rnn_nat
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class TransformerNATConfig:
+    length: int = 6
+    vocab: int = 6
+    d_model: int = 64
+    steps: int = 300
+    batch_size: int = 64
+    lr: float = 2e-3
+    loss_target: float = 0.3
+
+
+@experiment("tnlp-transformer-vs-rnn-nat", chapter="transformers_nlp", exp_id="exp.tnlp.transformer_vs_rnn_nat",
+            items=["transformers_nlp.transformer", "transformers_nlp.transformer_encoder_block",
+                   "transformers_nlp.transformer_decoder_block", "transformers_nlp.cross_attention",
+                   "transformers_nlp.position_wise_ffn", "transformers_nlp.non_autoregressive_decoder",
+                   "sequences.attention_seq2seq"],
+            bars=[Bar("transformer_over_rnn_cpu_time_to_loss", "<", 1.0, "the Transformer trains faster per (CPU) second"),
+                  Bar("nat_decoder_passes", "==", 1.0, "NAT decodes in one pass"),
+                  Bar("nat_copy_exact", ">=", 0.95, "NAT matches AT on unimodal targets (copy, given length)"),
+                  Bar("at_minus_nat_bimodal_valid", ">", 0.0, "NAT is worse on multimodal targets")],
+            quick=dict(length=4, d_model=16, steps=4, batch_size=8), budget="~1-2 min")
+def tnlp_transformer_vs_rnn_nat(cfg: TransformerNATConfig, run: Run) -> dict:
+    """Transformer vs attention-RNN seq2seq on reversal; NAT vs AT on copy and on copy-or-reverse."""
+    from ..data.sequence_tasks import BOS, EOS, make_copy_task, make_reverse_task, sequence_vocab_size, shift_right
+    from ..seq2seq import NonAutoregressiveTransformer, RNNEncoderDecoder, TransformerSeq2Seq, greedy_decode
+    from ..seq2seq import sequence_cross_entropy
+    torch.manual_seed(run.seed)
+    V, L = sequence_vocab_size(cfg.vocab), cfg.length
+
+    def train(model, make, kind, tag):
+        g = torch.Generator().manual_seed(run.seed)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr if kind != "rnn" else 5e-3)
+        cpu, curve, t0 = [], [], time.process_time()
+        for step in range(cfg.steps):
+            src, tgt = make(cfg.batch_size, g)
+            if kind == "nat":
+                logits, len_logits = model(src, length=tgt.shape[1])
+                loss = sequence_cross_entropy(logits, tgt) + F.cross_entropy(len_logits, (tgt != 0).sum(1))
+            else:
+                out = model(src, shift_right(tgt))
+                loss = sequence_cross_entropy(out[0] if kind == "rnn" else out, tgt)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            cpu.append(time.process_time() - t0)
+            curve.append(loss.item())
+            if step % 50 == 0:
+                run.log(step=step, **{f"{tag}_loss": loss.item()})
+        model.eval()
+        return cpu, curve
+
+    rev = lambda n, g: make_reverse_task(n, L, cfg.vocab, generator=g)  # noqa: E731
+    tr = TransformerSeq2Seq(V, V, cfg.d_model, 4, 2, 2, 2 * cfg.d_model)
+    rnn = RNNEncoderDecoder(V, V, 32, cfg.d_model, "additive")
+    curves = {"transformer": train(tr, rev, "at", "transformer"), "rnn": train(rnn, rev, "rnn", "rnn")}
+
+    def time_to(cpu, curve):
+        smooth = [sum(curve[max(0, i - 9):i + 1]) / len(curve[max(0, i - 9):i + 1]) for i in range(len(curve))]
+        hit = next((i for i, v in enumerate(smooth) if v < cfg.loss_target), None)
+        return cpu[hit] if hit is not None else cpu[-1] * 2          # not reached: penalise
+    ratio = time_to(*curves["transformer"]) / time_to(*curves["rnn"])
+
+    def bimodal(n, g):                 # the same input maps to its copy or its reversal, at random
+        src, cp = make_copy_task(n, L, cfg.vocab, generator=g)
+        flip = torch.rand(n, generator=g) < 0.5
+        rv = torch.cat([src[:, :L].flip(1), src[:, L:]], 1)
+        return src, torch.where(flip[:, None], rv, cp)
+
+    copy = lambda n, g: make_copy_task(n, L, cfg.vocab, generator=g)  # noqa: E731
+    nat_copy = NonAutoregressiveTransformer(V, V, L + 1, cfg.d_model, 4, 2, 2, 2 * cfg.d_model)
+    train(nat_copy, copy, "nat", "nat_copy")
+    test_src, test_tgt = make_copy_task(300, L, cfg.vocab, generator=torch.Generator().manual_seed(5))
+    calls = []
+    hook = nat_copy.decoder.register_forward_hook(lambda *a: calls.append(1))
+    with torch.no_grad():
+        pred = nat_copy(test_src, length=test_tgt.shape[1])[0].argmax(-1)
+    hook.remove()
+    nat_copy_exact = (pred == test_tgt).all(1).float().mean().item()
+    at_bi = TransformerSeq2Seq(V, V, cfg.d_model, 4, 2, 2, 2 * cfg.d_model)
+    nat_bi = NonAutoregressiveTransformer(V, V, L + 1, cfg.d_model, 4, 2, 2, 2 * cfg.d_model)
+    train(at_bi, bimodal, "at", "at_bimodal")
+    train(nat_bi, bimodal, "nat", "nat_bimodal")
+    cp_tgt = test_tgt
+    rv_tgt = torch.cat([test_src[:, :L].flip(1), test_src[:, L:]], 1)
+    valid = lambda p: ((p == cp_tgt).all(1) | (p == rv_tgt).all(1)).float().mean().item()  # noqa: E731
+    with torch.no_grad():
+        at_pred = greedy_decode(at_bi.next_logits(test_src), torch.full((len(test_src), 1), BOS), L + 1)[:, 1:]
+        nat_pred = nat_bi(test_src, length=L + 1)[0].argmax(-1)
+    at_valid, nat_valid = valid(at_pred), valid(nat_pred)
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for k, (cpu, curve) in curves.items():
+        a.plot(cpu, curve, label=k)
+    a.axhline(cfg.loss_target, ls="--", color="k"), a.set_yscale("log")
+    a.set_xlabel("CPU seconds"), a.set_ylabel("train loss (reversal)"), a.legend()
+    names = ["NAT copy exact", "AT copy-or-reverse valid", "NAT copy-or-reverse valid"]
+    b.bar(names, [nat_copy_exact, at_valid, nat_valid]), b.tick_params(axis="x", rotation=10)
+    run.save_figure(fig, "transformer_vs_rnn_nat")
+    return {"transformer_over_rnn_cpu_time_to_loss": ratio, "nat_decoder_passes": float(len(calls)),
+            "nat_copy_exact": nat_copy_exact, "at_bimodal_valid": at_valid, "nat_bimodal_valid": nat_valid,
+            "at_minus_nat_bimodal_valid": at_valid - nat_valid,
+            "transformer_final_loss": curves["transformer"][1][-1], "rnn_final_loss": curves["rnn"][1][-1]}
