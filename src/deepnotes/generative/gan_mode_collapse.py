@@ -22,14 +22,15 @@ __all__ = ["MinibatchStdDev", "mode_seeking_term"]
 class MinibatchStdDev(nn.Module):
     """(B, F) -> (B, F + 1) or (B, C, H, W) -> (B, C + 1, H, W): appends the mean batch std."""
 
-    def __init__(self, eps: float = 1e-8):
+    def __init__(self, eps: float = 1e-12):
         super().__init__()
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         expect(x.ndim in (2, 4) and x.shape[0] >= 2, "x", "(B>=2, F) or (B>=2, C, H, W)", tuple(x.shape))
         var = x.var(dim=0, unbiased=False)                                  # (F,) or (C, H, W)
-        s = (var + self.eps).sqrt().mean() - self.eps ** 0.5                 # scalar, exactly 0 if collapsed
+        std = torch.where(var > 0, var.clamp_min(self.eps).sqrt(), torch.zeros_like(var))  # safe sqrt, 0 if collapsed
+        s = std.mean()                                                      # scalar
         feat = s.expand(x.shape[0], 1, *x.shape[2:])                         # (B, 1[, H, W])
         return torch.cat([x, feat], dim=1)
 

@@ -119,6 +119,7 @@ def gan_train_step(G: nn.Module, D: nn.Module, opt_g: torch.optim.Optimizer, opt
     D.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_g.step()                                                            # D frozen: its optimizer does not step
+    d_loss, g_loss = d_loss.detach(), g_loss.detach()
     with torch.no_grad():
         value = (real_out.mean() - fake_out.mean()) if loss.startswith("wgan") else -_d_loss("minimax", real_out, fake_out)
-    return GANStepResult(float(d_loss), float(g_loss), float(value))
+    return GANStepResult(d_loss.item(), g_loss.item(), value.item())
