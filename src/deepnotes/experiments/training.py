@@ -584,10 +584,11 @@ class AugmentationConfig:
     batch_size: int = 32
     degrees: float = 20.0               # training augmentation ranges
     translate: float = 0.25             # fraction of the 8-pixel side
-    brightness: float = 0.5             # factor in [1 - b, 1 + b]
+    brightness: float = 0.8             # factor in [1 - b, 1 + b]
+    p_augment: float = 0.5              # fraction of each batch that is augmented
     test_shift: float = 2.0             # pixels
     test_rotation: float = 25.0         # degrees
-    test_brightness: float = 0.4        # factor
+    test_brightness: float = 0.25       # factor (a much darker image)
 
 
 @experiment("augmentation-robustness", chapter="training", exp_id="exp.training.augmentation_robustness",
@@ -609,9 +610,11 @@ def augmentation_robustness(cfg: AugmentationConfig, run: Run) -> dict[str, floa
     g_aug = torch.Generator().manual_seed(run.seed + 7)
     geo = RandomAffine(degrees=cfg.degrees, translate=(cfg.translate, cfg.translate), generator=g_aug)
 
-    def augment(x: Tensor) -> Tensor:
+    def augment(x: Tensor) -> Tensor:                                # (B, 1, 8, 8)
         factor = 1 + cfg.brightness * (2 * torch.rand(len(x), generator=g_aug) - 1)   # (B,)
-        return adjust_brightness(geo(x), factor)
+        aug = adjust_brightness(geo(x), factor)
+        chosen = (torch.rand(len(x), generator=g_aug) < cfg.p_augment).view(-1, 1, 1, 1)
+        return torch.where(chosen, aug, x)
 
     tests = {"clean": xte,
              "shift": affine(xte, translate=(cfg.test_shift, cfg.test_shift)),
