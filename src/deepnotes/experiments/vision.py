@@ -238,7 +238,7 @@ class LocalizationConfig:
     n_train: int = 600
     n_test: int = 200
     size: int = 48
-    epochs: int = 10
+    epochs: int = 14
     window: int = 20
     window_epochs: int = 6
     lr: float = 3e-3
@@ -273,6 +273,7 @@ def localization_windows(cfg: LocalizationConfig, run: Run) -> dict[str, float]:
     torch.manual_seed(run.seed)
     net = LocalizationNet(3)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.epochs)
     g = torch.Generator().manual_seed(run.seed)
     for epoch in range(cfg.epochs):
         net.train()
@@ -284,6 +285,7 @@ def localization_windows(cfg: LocalizationConfig, run: Run) -> dict[str, float]:
             opt.zero_grad()
             loss.backward()
             opt.step()
+        sched.step()
         run.log(step=epoch, loc_loss=float(loss.detach()))
     net.eval()
     keep_te = [len(l) == 1 for l in te["labels"]]

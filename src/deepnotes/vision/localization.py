@@ -23,15 +23,16 @@ __all__ = ["LocalizationNet", "localization_loss", "localization_correct"]
 class LocalizationNet(nn.Module):
     """Conv backbone -> (class logits (N, K), boxes (N, 4) normalised cxcywh)."""
 
-    def __init__(self, num_classes: int = 3, in_channels: int = 3, widths: tuple[int, ...] = (16, 32, 64, 64),
-                 hidden: int = 128):
+    def __init__(self, num_classes: int = 3, in_channels: int = 3, widths: tuple[int, ...] = (16, 32, 64),
+                 hidden: int = 128, pool: int = 3):
         super().__init__()
         layers, c = [], in_channels
         for w in widths:
             layers += [Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
             c = w
-        self.backbone = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(2), nn.Flatten(),
-                                      nn.Linear(4 * c, hidden), nn.ReLU(inplace=True))
+        # keep a pool x pool grid: where the object is must survive until the box head
+        self.backbone = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(pool), nn.Flatten(),
+                                      nn.Linear(pool * pool * c, hidden), nn.ReLU(inplace=True))
         self.class_head = nn.Linear(hidden, num_classes)
         self.box_head = nn.Linear(hidden, 4)
 
