@@ -672,7 +672,7 @@ def augmentation_robustness(cfg: AugmentationConfig, run: Run) -> dict[str, floa
 class AblationConfig:
     hidden: int = 128
     blocks: int = 2
-    epochs: int = 15
+    epochs: int = 10
     lr: float = 2e-3
     batch_size: int = 64
     dropout: float = 0.1
