@@ -21,23 +21,24 @@ __all__ = ["classic_vi"]
 
 @syllabus("generative.classic_vi")
 def classic_vi(log_joint: Callable[[torch.Tensor], torch.Tensor], n_examples: int, latent_features: int,
-               steps: int = 2000, lr: float = 0.05, n_samples: int = 256, theta: Iterable[torch.Tensor] = (),
+               steps: int = 800, lr: float = 0.1, n_samples: int = 256, theta: Iterable[torch.Tensor] = (),
                theta_lr: float = 1e-2, generator: torch.Generator | None = None
                ) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (mu, sigma), each (N, d). ``log_joint(z)`` maps z (S, N, d) to log p(x_i, z) (S, N).
 
-    Adam on the per-example parameters with the learning rate decayed linearly to 0 (the last
-    iterates average out the MC noise); one theta step per q step when ``theta`` is given.
+    SGD on the per-example (mu, log sigma) with antithetic samples (eps, -eps); the returned values average the iterates of the second
+    half (Polyak averaging removes the MC noise). One Adam step on ``theta`` per q step when given.
     """
-    expect(steps >= 1 and n_samples >= 1, "steps, n_samples", "positive ints", (steps, n_samples))
+    expect(steps >= 2 and n_samples >= 2, "steps, n_samples", "steps >= 2 and n_samples >= 2", (steps, n_samples))
     mu = torch.zeros(n_examples, latent_features, dtype=torch.float64, requires_grad=True)
     log_sigma = torch.zeros(n_examples, latent_features, dtype=torch.float64, requires_grad=True)
-    opt_q = torch.optim.Adam([mu, log_sigma], lr=lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt_q, lambda s: 1 - s / steps)
+    opt_q = torch.optim.SGD([mu, log_sigma], lr=lr)
     theta = list(theta)
     opt_t = torch.optim.Adam(theta, lr=theta_lr) if theta else None
-    for _ in range(steps):
-        eps = torch.randn(n_samples, n_examples, latent_features, generator=generator, dtype=torch.float64)
+    avg_mu, avg_ls, count = torch.zeros_like(mu), torch.zeros_like(log_sigma), 0
+    for step in range(steps):
+        eps = torch.randn(n_samples // 2, n_examples, latent_features, generator=generator, dtype=torch.float64)
+        eps = torch.cat([eps, -eps])                                             # antithetic pairs
         z = mu + log_sigma.exp() * eps                                           # (S, N, d)
         entropy = (log_sigma + 0.5 * math.log(2 * math.pi * math.e)).sum()      # sum_i H(q_i)
         objective = log_joint(z).mean(0).sum() + entropy
@@ -46,7 +47,10 @@ def classic_vi(log_joint: Callable[[torch.Tensor], torch.Tensor], n_examples: in
             opt_t.zero_grad()
         (-objective).backward()
         opt_q.step()
-        sched.step()
         if opt_t:
             opt_t.step()
-    return mu.detach(), log_sigma.detach().exp()
+        if step >= steps // 2:
+            avg_mu += mu.detach()
+            avg_ls += log_sigma.detach()
+            count += 1
+    return avg_mu / count, (avg_ls / count).exp()
