@@ -86,9 +86,9 @@ def test_infogan_codes_and_q_loss_decreases():
     torch.manual_seed(0)
     G = ConditionalGenerator(17, 1, 16, (32,))
     D = AuxClassifierDiscriminator(16, 12, (32,))
-    opt = torch.optim.Adam(list(G.parameters()) + list(D.parameters()), 1e-2)
+    opt = torch.optim.Adam(list(G.parameters()) + list(D.parameters()), 3e-2)
     losses = []
-    for _ in range(30):
+    for _ in range(80):
         latent, cat, cont = infogan_sample_codes(32, 5, generator=g)
         q = D(G(latent, torch.zeros(32, dtype=torch.long)))[1]
         loss = infogan_q_loss(q, cat, cont)
@@ -96,7 +96,7 @@ def test_infogan_codes_and_q_loss_decreases():
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    assert sum(losses[-5:]) / 5 < 0.7 * sum(losses[:5]) / 5
+    assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5
     q = torch.randn(4, 12)
     ref = F.cross_entropy(q[:, :10], cat[:4]) + 0.5 * ((q[:, 10:] - cont[:4]) ** 2).sum(1).mean()
     assert torch.allclose(infogan_q_loss(q, cat[:4], cont[:4]), ref)
