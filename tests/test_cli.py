@@ -99,3 +99,16 @@ def test_syllabus_and_show(toy, capsys):
     assert main(["show", "foundations.mse_loss"]) == 0
     out = capsys.readouterr().out
     assert "foundations.mse_loss" in out and "toy-mean" in out
+
+
+def test_only_rank_zero_writes_into_a_resumed_run_folder(toy, tmp_path, monkeypatch):
+    from deepnotes.experiments import run_experiment
+
+    main(["run", toy, "--out", str(tmp_path)])
+    (run_dir,) = (tmp_path / toy).iterdir()
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    monkeypatch.setenv("RANK", "1")
+    summary = run_experiment(toy, resume=run_dir, verbose=False)
+    assert summary["passed"]  # rank 1 computed the same result ...
+    after = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    assert after == before    # ... and left rank 0's folder untouched

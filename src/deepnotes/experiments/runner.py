@@ -55,6 +55,7 @@ class Run:
                  device: torch.device, quick: bool, resumed: bool = False, verbose: bool = True):
         self.experiment, self.cfg, self.dir = experiment, cfg, Path(dir)
         self.seed, self.device, self.quick, self.resumed, self.verbose = seed, device, quick, resumed, verbose
+        self.is_main = _rank() == 0  # under torchrun only rank 0 writes into the run folder
         self.generator = seed_everything(seed)
         self.history: list[dict[str, Any]] = []
         self._metrics_path = self.dir / "metrics.jsonl"
@@ -70,6 +71,8 @@ class Run:
                 v = v.item()
             row[k] = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
         self.history.append(row)
+        if not self.is_main:
+            return
         with open(self._metrics_path, "a") as f:
             f.write(json.dumps(row) + "\n")
             f.flush()
@@ -77,17 +80,22 @@ class Run:
     def truncate_metrics(self, after_step: int) -> None:
         """Drop logged rows with step > ``after_step`` (a resumed run re-logs them)."""
         self.history = [r for r in self.history if r.get("step", -1) <= after_step]
-        atomic_write(self._metrics_path, "".join(json.dumps(r) + "\n" for r in self.history))
+        if self.is_main:
+            atomic_write(self._metrics_path, "".join(json.dumps(r) + "\n" for r in self.history))
 
     # -- figures ---------------------------------------------------------------------------
     def save_figure(self, fig: Any, name: str) -> Path:
         """Save a matplotlib figure as figures/NAME.png (atomically) and close it."""
         import matplotlib.pyplot as plt
 
+        path = self.dir / "figures" / f"{name}.png"
+        if not self.is_main:
+            plt.close(fig)
+            return path
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
         plt.close(fig)
-        return atomic_write(self.dir / "figures" / f"{name}.png", buf.getvalue())
+        return atomic_write(path, buf.getvalue())
 
     # -- checkpoints -----------------------------------------------------------------------
     @property
@@ -95,7 +103,8 @@ class Run:
         return self.dir / "checkpoint"
 
     def save_checkpoint(self, state: Any, name: str = "checkpoint") -> Path:
-        save_state(self.dir / name, state)
+        if self.is_main:
+            save_state(self.dir / name, state)
         return self.dir / name
 
     def load_checkpoint(self, name: str = "checkpoint") -> Any | None:
@@ -184,5 +193,6 @@ def run_experiment(name: str, overrides: Iterable[str] = (), *, quick: bool = Fa
                    "device": str(dev), "metrics": _finite_metrics(metrics), "bars": bars,
                    "passed": status == "ok" and all(b["passed"] for b in bars),
                    "wall_time_s": round(wall, 3), "versions": _versions(), "dir": str(run_dir)}
-        write_json(run_dir / "summary.json", summary)
+        if _rank() == 0:
+            write_json(run_dir / "summary.json", summary)
     return summary
