@@ -286,7 +286,7 @@ def architecture_shapes(cfg: ArchitectureShapesConfig, run: Run) -> dict[str, fl
     axes[1].set_title("parameters (millions)")
     run.save_figure(fig, "architectures")
     return {**{f"params_{k}": float(v) for k, v in counts.items()}, "count_mismatches": float(mismatches),
-            "vgg_fc1_share": fc1 / counts["vgg16"], "vgg_first_third_activation_share": sum(act[:third]) / sum(act),
+            "vgg_fc1_share": fc1 / count_parameters(vgg), "vgg_first_third_activation_share": sum(act[:third]) / sum(act),
             "se_block_params": float(se_params), "se_formula": 2 * 256 * 16 + 16 + 256}
 
 

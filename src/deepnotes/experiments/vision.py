@@ -61,8 +61,8 @@ class SegmentationConfig:
     n_test: int = 48
     size: int = 64
     epochs: int = 10
-    batch_size: int = 16
-    lr: float = 3e-3
+    batch_size: int = 4          # few images: many small steps
+    lr: float = 2e-3
     unet_base: int = 16
     models: tuple = ("fcn32s", "fcn8s", "segnet_max_unpool", "segnet_nearest", "segnet_bed_of_nails", "unet")
 
