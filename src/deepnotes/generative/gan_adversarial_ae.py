@@ -64,7 +64,7 @@ class AdversarialAutoencoder(nn.Module):
         opt_enc.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_enc.step()
-        return {"rec": float(rec), "d_loss": float(d_loss), "g_loss": float(g_loss)}
+        return {"rec": rec.item(), "d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
 
 def _rbf(a: torch.Tensor, b: torch.Tensor, bandwidth: float) -> torch.Tensor:

@@ -100,4 +100,4 @@ class CycleGAN(nn.Module):
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        return {"g_loss": float(out["loss"]), "cyc": float(out["cyc"]), "d_loss": float(d_loss)}
+        return {"g_loss": out["loss"].item(), "cyc": out["cyc"].item(), "d_loss": d_loss.item()}

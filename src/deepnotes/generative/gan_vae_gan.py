@@ -90,4 +90,4 @@ class VAEGAN(nn.Module):
             p.grad = g
         opt_enc.step()
         opt_dec.step()
-        return {"d_loss": float(d_loss), "llike": float(llike), "prior": float(prior), "gan_g": float(gan_g)}
+        return {"d_loss": d_loss.item(), "llike": llike.item(), "prior": prior.item(), "gan_g": gan_g.item()}
