@@ -574,3 +574,135 @@ def tnlp_transformer_vs_rnn_nat(cfg: TransformerNATConfig, run: Run) -> dict:
             "nat_copy_exact": nat_copy_exact, "at_bimodal_valid": at_valid, "nat_bimodal_valid": nat_valid,
             "at_minus_nat_bimodal_valid": at_valid - nat_valid,
             "transformer_final_loss": curves["transformer"][1][-1], "rnn_final_loss": curves["rnn"][1][-1]}
+
+
+# ---------------------------------------------------------------------------------------------
+# exp.tnlp.pretrain_finetune
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class PretrainFinetuneConfig:
+    wordpiece_vocab: int = 800
+    wordpiece_chars: int = 150_000
+    pretrain_plays: int = 12
+    max_len: int = 48
+    d_model: int = 64
+    pretrain_steps: int = 300
+    finetune_steps: int = 120
+    elmo_steps: int = 100
+    batch_size: int = 32
+    lr: float = 2e-3
+
+
+@experiment("tnlp-pretrain-finetune", chapter="transformers_nlp", exp_id="exp.tnlp.pretrain_finetune",
+            items=["transformers_nlp.bert", "transformers_nlp.masked_language_modeling",
+                   "transformers_nlp.sentence_order_prediction", "transformers_nlp.pretrain_finetune",
+                   "transformers_nlp.sequence_classification_head", "transformers_nlp.elmo",
+                   "transformers_nlp.wordpiece", "transformers_nlp.glue_tasks"],
+            bars=[Bar("pretrained_minus_scratch_early_loss", "<", 0.0, "fine-tuning from the pretrained encoder converges faster"),
+                  Bar("pretrained_minus_scratch_val_loss", "<", 0.0, "... and reaches a lower loss than scratch"),
+                  Bar("elmo_same_word_context_cos", "<", 0.999, "the same word gets different contextual vectors")],
+            quick=dict(wordpiece_vocab=120, wordpiece_chars=15_000, pretrain_plays=2, max_len=24, d_model=16, pretrain_steps=3, finetune_steps=3, elmo_steps=2,
+                       batch_size=4), budget="~2 min")
+def tnlp_pretrain_finetune(cfg: PretrainFinetuneConfig, run: Run) -> dict:
+    """Tiny BERT (MLM + SOP) on Shakespeare, fine-tuned to tell Hamlet from Romeo and Juliet vs scratch; ELMo vectors."""
+    from ..data.shakespeare import shakespeare_plays, shakespeare_speeches, shakespeare_text
+    from ..text import (SPECIAL_TOKENS, BertConfig, BertForPreTraining, BertModel, BiLM, EncoderWithHead, ScalarMix,
+                        SequenceClassificationHead, WordPieceTokenizer, mask_tokens, matthews_corrcoef, pack_pair,
+                        sentence_order_pairs)
+    torch.manual_seed(run.seed)
+    g = run.generator
+    wp = WordPieceTokenizer(unk="<unk>").fit(shakespeare_text("train")[: cfg.wordpiece_chars], cfg.wordpiece_vocab)
+    itos = list(SPECIAL_TOKENS) + sorted(wp.vocab)
+    stoi = {s: i for i, s in enumerate(itos)}
+    enc = lambda text: [stoi.get(p, 1) for p in wp.tokenize(text)]  # noqa: E731
+    CLS, SEP, MASK, PAD = stoi["[CLS]"], stoi["[SEP]"], stoi["[MASK]"], stoi["<pad>"]
+    half = cfg.max_len // 2 - 2
+    lines = [enc(t)[:half] for p in shakespeare_plays("train")[: cfg.pretrain_plays] for _, t in shakespeare_speeches(p)[:150]]
+    lines = [ln for ln in lines if ln]
+
+    def pad(rows):
+        T = max(len(r) for r in rows)
+        return torch.tensor([r + [PAD] * (T - len(r)) for r in rows])
+
+    bc = BertConfig(vocab_size=len(itos), hidden_size=cfg.d_model, num_hidden_layers=2, num_attention_heads=4,
+                    intermediate_size=2 * cfg.d_model, max_position_embeddings=cfg.max_len, hidden_dropout_prob=0.0)
+    pre = BertForPreTraining(bc)
+    opt = torch.optim.AdamW(pre.parameters(), lr=cfg.lr)
+    for step in range(cfg.pretrain_steps):
+        rows = sentence_order_pairs(len(lines), cfg.batch_size, g)
+        packed = [pack_pair(lines[a], lines[b], CLS, SEP) for a, b, _ in rows.tolist()]
+        ids, seg = pad([p[0] for p in packed]), pad([p[1] for p in packed])
+        special = (ids == CLS) | (ids == SEP) | (ids == PAD)
+        inputs, labels = mask_tokens(ids, len(itos), MASK, special, generator=g, random_low=len(SPECIAL_TOKENS))
+        _, _, loss = pre(inputs, seg, (ids != PAD).long(), labels, rows[:, 2])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 25 == 0:
+            run.log(step=step, pretrain_loss=loss.item())
+    checkpoint = {k: v.detach().clone() for k, v in pre.bert.state_dict().items()}
+
+    # fine-tuning: which play does a speech come from (Hamlet = 0, Romeo and Juliet = 1)?
+    data = [(enc(t)[: cfg.max_len - 2], y) for y, p in enumerate(("hamlet", "romeo-and-juliet"))
+            for _, t in shakespeare_speeches(p)]
+    data = [d for d in data if d[0]]
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0)).tolist()
+    val = [data[i] for i in perm[:300]]
+    train = [data[i] for i in perm[300:]]
+    vx = pad([pack_pair(x, None, CLS, SEP)[0] for x, _ in val])
+    vy = torch.tensor([y for _, y in val])
+    results, curves = {}, {}
+    for init in ("pretrained", "scratch"):
+        torch.manual_seed(run.seed + 1)
+        head = SequenceClassificationHead(cfg.d_model, 2)
+        model = EncoderWithHead.from_pretrained(BertModel(bc), checkpoint, head) if init == "pretrained" \
+            else EncoderWithHead(BertModel(bc), head)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr / 2)
+        fg = torch.Generator().manual_seed(run.seed)
+        curves[init] = []
+        for step in range(cfg.finetune_steps):
+            idx = torch.randint(0, len(train), (cfg.batch_size,), generator=fg).tolist()
+            x = pad([pack_pair(train[i][0], None, CLS, SEP)[0] for i in idx])
+            y = torch.tensor([train[i][1] for i in idx])
+            loss = F.cross_entropy(model(x, attention_mask=(x != PAD).long()), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            curves[init].append(loss.item())
+            if step % 20 == 0:
+                run.log(step=step, **{f"{init}_finetune_loss": loss.item()})
+        model.eval()
+        with torch.no_grad():
+            logits = model(vx, attention_mask=(vx != PAD).long())
+        results[init] = (F.cross_entropy(logits, vy).item(), matthews_corrcoef(vy, logits.argmax(-1)))
+    early = max(1, cfg.finetune_steps // 3)
+    early_diff = sum(curves["pretrained"][:early]) / early - sum(curves["scratch"][:early]) / early
+
+    # ELMo: a biLM on word pieces; the same word in two contexts
+    bilm = BiLM(len(itos), cfg.d_model, cfg.d_model, 2)
+    opt = torch.optim.Adam(bilm.parameters(), lr=3e-3)
+    for step in range(cfg.elmo_steps):
+        idx = torch.randint(0, len(lines), (cfg.batch_size,), generator=g).tolist()
+        x = pad([lines[i] for i in idx])
+        loss = bilm.lm_loss(x)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    mix = ScalarMix(3)
+    a, b = enc("my lord , i love thee"), enc("thee i love not , my lord")
+    pos_a, pos_b = len(enc("my lord , i love")), 0                   # where the word 'thee' starts
+    with torch.no_grad():
+        va = mix(bilm.layers(torch.tensor([a])))[0, pos_a]
+        vb = mix(bilm.layers(torch.tensor([b])))[0, pos_b]
+    elmo_cos = F.cosine_similarity(va, vb, dim=0).item()
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for k, c in curves.items():
+        ax.plot(c, label=f"{k} (val loss {results[k][0]:.3f}, MCC {results[k][1]:.2f})")
+    ax.set_xlabel("fine-tuning step"), ax.set_ylabel("train CE"), ax.legend()
+    run.save_figure(fig, "finetune")
+    return {"pretrained_val_loss": results["pretrained"][0], "scratch_val_loss": results["scratch"][0],
+            "pretrained_val_mcc": results["pretrained"][1], "scratch_val_mcc": results["scratch"][1],
+            "pretrained_minus_scratch_val_loss": results["pretrained"][0] - results["scratch"][0],
+            "pretrained_minus_scratch_early_loss": early_diff, "elmo_same_word_context_cos": elmo_cos,
+            "wordpiece_vocab_size": float(len(itos))}
