@@ -1,0 +1,251 @@
+"""GAN experiments of the generative chapter (1-D theory and multimodal regression).
+
+``gan-theory`` (exp.gen.gan_theory): a 1-D GAN learns N(4, 1.25^2); a discriminator trained against
+a fixed affine generator is compared with D*(x) = p_d/(p_d + p_G) (both densities are Gaussian and
+known); JS and W1 between point masses at growing separation (JS stays ln 2, W1 grows linearly); a
+discriminator on disjoint data reaches 100% and the two generator losses' gradients are measured
+at its fake samples (saturating ~ sigma(l) -> 0, non-saturating ~ 1).
+``mode-averaging`` (exp.gen.mode_averaging): y = +-1 independent of x; an MSE regressor predicts the
+mean 0, a 2-component mixture-density head and a conditional GAN G(z, x) reproduce both modes.
+The small full-batch loops run on one thread (faster than two on the shared CPU).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from torch import nn
+
+from ..generative import (GANDiscriminator, GANGenerator, bimodal_regression_data, fit_mse_regressor,
+                          gan_discriminator_loss, gan_generator_loss, gan_generator_saturating_loss,
+                          gan_train_step, js_divergence, optimal_discriminator, wasserstein_1d)
+from .registry import Bar, experiment
+from .runner import Run
+
+__all__ = ["GANTheoryConfig", "ModeAveragingConfig"]
+
+
+@contextlib.contextmanager
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
+def _normal_pdf(x: torch.Tensor, mu: float, sd: float) -> torch.Tensor:
+    return torch.exp(-0.5 * ((x - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+
+
+@dataclass
+class GANTheoryConfig:
+    gan_steps: int = 2000
+    d_steps: int = 800
+    batch_size: int = 256
+    lr: float = 2e-3
+    eval_samples: int = 20000
+
+
+@experiment("gan-theory", chapter="generative", exp_id="exp.gen.gan_theory",
+            items=["generative.gan", "generative.gan_minimax_loss", "generative.gan_training",
+                   "generative.non_saturating_gan_loss", "generative.optimal_discriminator",
+                   "generative.js_divergence", "generative.wasserstein_distance"],
+            bars=[Bar("d_star_max_err", "<=", 0.05, "trained D ~ p/(p+q)"),
+                  Bar("gen_mean_err", "<=", 0.1), Bar("gen_std_err", "<=", 0.15),
+                  Bar("js_minus_ln2_max", "<=", 1e-9, "JS = ln 2 for every separation"),
+                  Bar("w1_linear_max_err", "<=", 1e-9, "W1 = separation"),
+                  Bar("disjoint_d_acc", ">=", 0.999, "D reaches 100% on disjoint supports"),
+                  Bar("grad_ratio_nonsat_over_sat", ">=", 10.0, "non-saturating keeps a large gradient")],
+            quick=dict(gan_steps=15, d_steps=20, batch_size=32, eval_samples=500), budget="~1 min")
+def gan_theory(cfg: GANTheoryConfig, run: Run) -> dict:
+    """1-D GAN, optimal discriminator, JS saturation vs W1, saturating vs non-saturating gradients."""
+    g = run.generator
+    torch.manual_seed(run.seed)
+    with _one_thread():
+        # 1) GAN on N(4, 1.25^2) with alternating updates (Adam 2e-3, beta1 = 0.5)
+        G, D = GANGenerator(1, 1, (16,)), GANDiscriminator(1, (32,))
+        opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=(0.5, 0.999))
+        real = lambda n: 4 + 1.25 * torch.randn(n, 1, generator=g)
+        for t in run.progress(range(cfg.gan_steps)):
+            r = gan_train_step(G, D, opt_g, opt_d, real, 1, cfg.batch_size, generator=g)
+            if t % 50 == 0:
+                with torch.no_grad():
+                    x = G.sample(1000, generator=g)
+                run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss, gen_mean=x.mean().item(), gen_std=x.std().item())
+        with torch.no_grad():
+            xg = G.sample(cfg.eval_samples, generator=g)
+        gen_mean_err, gen_std_err = abs(xg.mean().item() - 4), abs(xg.std().item() - 1.25)
+
+        # 2) D trained against a fixed affine generator N(2.5, 0.8^2): compare with D*
+        D2 = GANDiscriminator(1, (32, 32))
+        opt = torch.optim.Adam(D2.parameters(), 3e-3)
+        for _ in range(cfg.d_steps):
+            loss = gan_discriminator_loss(D2(real(512)), D2(2.5 + 0.8 * torch.randn(512, 1, generator=g)))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        grid = torch.linspace(-1, 8, 181)[:, None]
+        pd, pg = _normal_pdf(grid, 4, 1.25), _normal_pdf(grid, 2.5, 0.8)
+        d_star = optimal_discriminator(pd, pg)
+        with torch.no_grad():
+            d_hat = D2.prob(grid)
+        mass = (pd + pg) > 0.05                                  # where the data actually lie
+        d_star_err = (d_hat - d_star)[mass].abs().max().item()
+
+        # 3) disjoint supports: JS stays ln 2, W1 grows linearly; D separates them perfectly
+        seps = torch.arange(1, 11, dtype=torch.float64)
+        js, w1 = [], []
+        for s in seps:
+            p, q = torch.zeros(32, dtype=torch.float64), torch.zeros(32, dtype=torch.float64)
+            p[0], q[int(s)] = 1, 1                                # point masses at 0 and s
+            js.append(js_divergence(p, q).item())
+            w1.append(wasserstein_1d(torch.zeros(1, dtype=torch.float64), s.view(1)).item())
+        D3 = GANDiscriminator(1, (16,))
+        opt = torch.optim.Adam(D3.parameters(), 1e-2)
+        for _ in range(max(cfg.d_steps // 4, 20)):
+            xr, xf = torch.rand(256, 1, generator=g), 3 + torch.rand(256, 1, generator=g)
+            loss = gan_discriminator_loss(D3(xr), D3(xf))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        xr, xf = torch.rand(2000, 1, generator=g), 3 + torch.rand(2000, 1, generator=g)
+        with torch.no_grad():
+            acc = 0.5 * ((D3(xr) > 0).float().mean() + (D3(xf) < 0).float().mean()).item()
+            fake_logits = D3(xf)
+        l = fake_logits.clone().requires_grad_(True)
+        (g_sat,) = torch.autograd.grad(gan_generator_saturating_loss(l) * len(l), l)
+        (g_ns,) = torch.autograd.grad(gan_generator_loss(l) * len(l), l)
+        sat, ns = g_sat.abs().mean().item(), g_ns.abs().mean().item()
+
+    fig = Figure(figsize=(15, 3.6))
+    ax = fig.subplots(1, 4)
+    xs = torch.linspace(-1, 8, 200)
+    ax[0].hist(xg.squeeze().numpy(), bins=80, density=True, alpha=0.5, label="G samples")
+    ax[0].plot(xs, _normal_pdf(xs, 4, 1.25), label="N(4, 1.25²)")
+    ax[0].set_title("1-D GAN"); ax[0].legend()
+    ax[1].plot(grid, d_star, label="D* = p/(p+q)"); ax[1].plot(grid, d_hat, "--", label="trained D")
+    ax[1].plot(grid, pd / pd.max(), ":", label="p_data (scaled)"); ax[1].plot(grid, pg / pg.max(), ":", label="p_G (scaled)")
+    ax[1].set_title("optimal discriminator"); ax[1].legend(fontsize=7)
+    ax[2].plot(seps, js, "o-", label="JS (nats)"); ax[2].plot(seps, w1, "s-", label="W1")
+    ax[2].axhline(math.log(2), color="gray", lw=0.5); ax[2].set_xlabel("separation"); ax[2].legend()
+    ax[2].set_title("disjoint point masses")
+    ll = torch.linspace(-10, 5, 200)
+    ax[3].semilogy(torch.sigmoid(ll), torch.sigmoid(ll), label="|d log(1-D)/dl| = D")
+    ax[3].semilogy(torch.sigmoid(ll), 1 - torch.sigmoid(ll), label="|d -log D/dl| = 1-D")
+    ax[3].set_xlabel("D(G(z))"); ax[3].set_title("generator gradients"); ax[3].legend(fontsize=7)
+    fig.tight_layout()
+    run.save_figure(fig, "gan_theory")
+    return {"d_star_max_err": d_star_err, "gen_mean_err": gen_mean_err, "gen_std_err": gen_std_err,
+            "js_minus_ln2_max": max(abs(v - math.log(2)) for v in js),
+            "w1_linear_max_err": max(abs(w - s.item()) for w, s in zip(w1, seps)),
+            "disjoint_d_acc": acc, "sat_grad": sat, "nonsat_grad": ns,
+            "grad_ratio_nonsat_over_sat": ns / max(sat, 1e-30)}
+
+
+@dataclass
+class ModeAveragingConfig:
+    n: int = 2000
+    mse_steps: int = 500
+    mog_steps: int = 800
+    gan_steps: int = 2000
+    batch_size: int = 256
+    eval_samples: int = 4000
+
+
+class _MoGHead(nn.Module):
+    def __init__(self, k: int = 2, hidden: int = 32):
+        super().__init__()
+        self.k = k
+        self.net = nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, 3 * k))
+
+    def forward(self, x):
+        logit, mu, log_sd = self.net(x).chunk(3, -1)                       # (B, K) each
+        return logit, mu, log_sd.clamp(-5, 2)
+
+    def nll(self, x, y):
+        logit, mu, log_sd = self(x)
+        comp = -0.5 * ((y - mu) / log_sd.exp()) ** 2 - log_sd - 0.5 * math.log(2 * math.pi)
+        return -(torch.logsumexp(F.log_softmax(logit, -1) + comp, -1)).mean()
+
+    @torch.no_grad()
+    def sample(self, x, generator):
+        logit, mu, log_sd = self(x)
+        k = torch.multinomial(F.softmax(logit, -1), 1, generator=generator)  # (B, 1)
+        return mu.gather(1, k) + log_sd.exp().gather(1, k) * torch.randn(k.shape, generator=generator)
+
+
+def _mode_stats(y: torch.Tensor) -> tuple[float, float]:
+    """(fraction within 0.3 of +-1, the smaller of the two modes' shares)."""
+    near_pos, near_neg = ((y - 1).abs() < 0.3).float().mean().item(), ((y + 1).abs() < 0.3).float().mean().item()
+    return near_pos + near_neg, min(near_pos, near_neg)
+
+
+@experiment("mode-averaging", chapter="generative", exp_id="exp.gen.mode_averaging",
+            items=["generative.mse_mode_averaging", "rl.mixture_policy", "generative.conditional_gan"],
+            bars=[Bar("mse_abs_pred", "<=", 0.05, "MSE predicts ~0, the mean"),
+                  Bar("mog_near_modes", ">=", 0.8), Bar("mog_min_mode_share", ">=", 0.3),
+                  Bar("cgan_near_modes", ">=", 0.7), Bar("cgan_min_mode_share", ">=", 0.25)],
+            quick=dict(n=200, mse_steps=10, mog_steps=10, gan_steps=10, batch_size=64, eval_samples=200), budget="~1 min")
+def mode_averaging(cfg: ModeAveragingConfig, run: Run) -> dict:
+    """y = +-1 given x: MSE regression vs mixture-density head vs conditional GAN."""
+    g = run.generator
+    torch.manual_seed(run.seed)
+    with _one_thread():
+        x, y = bimodal_regression_data(cfg.n, generator=g)
+        mse = fit_mse_regressor(x, y, steps=cfg.mse_steps)
+        xe = torch.rand(cfg.eval_samples, 1, generator=g) * 2 - 1
+        with torch.no_grad():
+            mse_pred = mse(xe)
+        mog = _MoGHead()
+        opt = torch.optim.Adam(mog.parameters(), 1e-2)
+        for t in range(cfg.mog_steps):
+            loss = mog.nll(x, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if t % 50 == 0:
+                run.log(step=t, mog_nll=loss.item())
+        y_mog = mog.sample(xe, g)
+        # conditional GAN: G(z, x) -> y, D(y, x); x is the condition, concatenated to the inputs
+        G, D = GANGenerator(2, 1, (32, 32)), GANDiscriminator(2, (32, 32))
+        opt_g = torch.optim.Adam(G.parameters(), 2e-3, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(D.parameters(), 2e-3, betas=(0.5, 0.999))
+        for t in run.progress(range(cfg.gan_steps)):
+            idx = torch.randint(cfg.n, (cfg.batch_size,), generator=g)
+            xb, yb = x[idx], y[idx]
+            z = torch.randn(cfg.batch_size, 1, generator=g)
+            fake = G(torch.cat([z, xb], 1))
+            d_loss = gan_discriminator_loss(D(torch.cat([yb, xb], 1)), D(torch.cat([fake.detach(), xb], 1)))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            g_loss = gan_generator_loss(D(torch.cat([fake, xb], 1)))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            if t % 50 == 0:
+                run.log(step=t, d_loss=d_loss.item(), g_loss=g_loss.item())
+        with torch.no_grad():
+            y_gan = G(torch.cat([torch.randn(cfg.eval_samples, 1, generator=g), xe], 1))
+    mog_near, mog_min = _mode_stats(y_mog)
+    gan_near, gan_min = _mode_stats(y_gan)
+    fig = Figure(figsize=(12, 3.6))
+    ax = fig.subplots(1, 3)
+    for a, yy, title in ((ax[0], mse_pred, "MSE regression"), (ax[1], y_mog, "mixture density"),
+                         (ax[2], y_gan, "conditional GAN")):
+        a.scatter(x[:500, 0], y[:500, 0], s=3, alpha=0.3, label="data")
+        a.scatter(xe[:500, 0], yy[:500, 0], s=3, label="model")
+        a.set_title(title); a.set_xlabel("x"); a.set_ylim(-1.6, 1.6)
+    ax[0].legend()
+    fig.tight_layout()
+    run.save_figure(fig, "mode_averaging")
+    return {"mse_abs_pred": mse_pred.abs().mean().item(), "mog_near_modes": mog_near, "mog_min_mode_share": mog_min,
+            "cgan_near_modes": gan_near, "cgan_min_mode_share": gan_min}
