@@ -425,7 +425,7 @@ def two_stage(cfg: TwoStageConfig, run: Run) -> dict[str, float]:
     ss_recall = float(np.mean([float((box_iou(gb, p[:cfg.proposals]).max(1).values >= 0.5).float().mean())
                                for gb, p in zip(te["boxes"], props_te) if len(gb)]))
     torch.manual_seed(run.seed)
-    model = RegionClassifier(3, widths=(16, 32, 64), roi_size=7)       # R-CNN warps crops to 56 x 56
+    model = RegionClassifier(3, widths=(16, 32, 64), roi_size=4)       # R-CNN warps crops to 32 x 32
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     targets = [region_targets(p, gb, gl) for p, gb, gl in zip(props_tr, tr["boxes"], tr["labels"])]
     for epoch in range(cfg.epochs):

@@ -75,7 +75,8 @@ def fast_rcnn_forward(model: RegionClassifier, images: Tensor, proposals: list[T
     feats = model.backbone(images)                                 # (N, c, H/s, W/s)
     # a box covering pixels [x1, x2) maps to feature cells round(x1/s) .. round((x2 - s)/s)
     rois = [torch.cat([b[:, :2], torch.maximum(b[:, 2:] - model.stride, b[:, :2])], 1) for b in proposals]
-    pooled = roi_pool(feats, rois, model.roi_size, 1.0 / model.stride)   # (R, c, k, k)
+    # small maps: the all-bins-at-once masked path beats a Python loop over RoIs
+    pooled = roi_pool(feats, rois, model.roi_size, 1.0 / model.stride, fast=feats.shape[-1] * feats.shape[-2] > 1024)
     return model.classify(pooled)
 
 
