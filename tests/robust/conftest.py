@@ -51,14 +51,14 @@ def digits():
 def digits_mlp(digits):
     x, y, _, _ = digits
     torch.manual_seed(0)
-    return train(mlp(), x, y)
+    return train(mlp(), x, y, steps=200)
 
 
 @pytest.fixture(scope="session")
 def digits_cnn(digits):
     x, y, _, _ = digits
     torch.manual_seed(1)
-    return train(cnn(), x, y, steps=200, seed=1)
+    return train(cnn(), x, y, steps=120, lr=2e-2, seed=1)
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,7 @@ def adversarial_training_step(model: nn.Module, optimizer: torch.optim.Optimizer
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 @syllabus("robustness.adversarial_training")

@@ -63,7 +63,7 @@ def fit_temperature(logits: torch.Tensor, target: torch.Tensor, steps: int = 200
         return loss
 
     opt.step(closure)
-    return float(log_t.exp())
+    return float(log_t.detach().exp())
 
 
 def plot_reliability(ax, probs: torch.Tensor, target: torch.Tensor, n_bins: int = 15, label: str = "") -> None:
