@@ -112,3 +112,27 @@ def test_only_rank_zero_writes_into_a_resumed_run_folder(toy, tmp_path, monkeypa
     assert summary["passed"]  # rank 1 computed the same result ...
     after = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
     assert after == before    # ... and left rank 0's folder untouched
+
+
+def test_runs_use_the_requested_intra_op_threads_and_restore_the_setting(tmp_path):
+    import torch
+
+    from deepnotes.experiments import run_experiment
+
+    seen = []
+
+    @experiment("toy-threads", chapter="foundations", items=["foundations.mse_loss"], bars=[])
+    def toy_threads(cfg: ToyConfig, run: Run) -> dict:
+        seen.append(torch.get_num_threads())
+        return {}
+    try:
+        before = torch.get_num_threads()
+        run_experiment("toy-threads", out=tmp_path, verbose=False)
+        run_experiment("toy-threads", out=tmp_path, verbose=False, threads=None)
+        assert seen == [1, before] and torch.get_num_threads() == before
+        with pytest.raises(ValueError, match="threads"):
+            run_experiment("toy-threads", out=tmp_path, verbose=False, threads=0)
+        assert main(["run", "toy-threads", "--out", str(tmp_path), "--threads", "0"]) == 0
+        assert seen[-1] == before
+    finally:
+        EXPERIMENTS.unregister("toy-threads")

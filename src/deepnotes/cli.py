@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="auto")
     s.add_argument("--out", default=None, help="runs folder (default ./runs or $DEEPNOTES_RUNS)")
     s.add_argument("--resume", default=None, metavar="RUN_DIR")
+    s.add_argument("--threads", type=int, default=1, help="torch intra-op CPU threads (0: torch's default)")
 
     s = sub.add_parser("check", help="run experiments and verify their bars")
     s.add_argument("names", nargs="*")
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--device", default="auto")
     s.add_argument("--out", default=None)
+    s.add_argument("--threads", type=int, default=1, help="torch intra-op CPU threads (0: torch's default)")
 
     s = sub.add_parser("report", help="write static HTML pages for runs")
     s.add_argument("dir")
@@ -114,7 +116,7 @@ def _cmd_run(args) -> int:
     if args.name is None and args.resume is None:
         raise ValueError("run: expected an experiment NAME or --resume RUN_DIR, got neither")
     s = run_experiment(args.name, args.overrides, quick=args.quick, seed=args.seed, device=args.device,
-                       out=args.out, resume=args.resume)
+                       out=args.out, resume=args.resume, threads=args.threads or None)
     print(_summary_line(s))
     return 0 if s["passed"] or args.quick else 1
 
@@ -128,7 +130,8 @@ def _cmd_check(args) -> int:
     rows, failed = [], 0
     for n in names:
         try:
-            s = experiments.run_experiment(n, quick=args.quick, seed=args.seed, device=args.device, out=args.out)
+            s = experiments.run_experiment(n, quick=args.quick, seed=args.seed, device=args.device, out=args.out,
+                                           threads=args.threads or None)
         except Exception as e:  # one broken experiment must not hide the others' verdicts
             rows.append((n, "-", f"error: {type(e).__name__}: {e}"[:60], "-", "FAIL", "-"))
             failed += 1

@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,20 +25,6 @@ from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["GradientCheckSuiteConfig", "Encoder838Config"]
-
-
-def _single_thread(fn):
-    """Tiny tensors: one intra-op thread (a second one only adds synchronisation on shared cores)."""
-    @functools.wraps(fn)
-    def wrapper(cfg, run):
-        n = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(cfg, run)
-        finally:
-            torch.set_num_threads(n)
-    return wrapper
-
 
 def _plt():
     import matplotlib
@@ -192,7 +177,6 @@ def _fan_out_error(g: torch.Generator) -> float:
             bars=[Bar("max_rel_error", "<", 1e-6, "every layer, loss and tool, away from kinks"),
                   Bar("wrong_backward_rel_error", ">", 1e-2, "a deliberately wrong backward is flagged")],
             quick=dict(include_deepnotes_layers=False), budget="~20 s on 2 busy CPU cores")
-@_single_thread
 def gradient_check_suite(cfg: GradientCheckSuiteConfig, run: Run) -> dict:
     """Backprop vs finite differences for every layer and loss."""
     plt = _plt()
@@ -265,7 +249,6 @@ class Encoder838Config:
                   Bar("mean_distance_from_binary", "<=", 0.15, "near-binary hidden activations"),
                   Bar("seed_success_fraction", ">=", 0.7, "a binary code in >= 7 of 10 seeds")],
             quick=dict(steps=100, seeds=2), budget="~40 s on 2 busy CPU cores")
-@_single_thread
 def encoder_838(cfg: Encoder838Config, run: Run) -> dict:
     """8-3-8 encoder learns a binary code by backprop."""
     plt = _plt()

@@ -12,7 +12,6 @@ synthetic 1-D functions and XOR. All random draws come from ``run.generator`` / 
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -38,24 +37,6 @@ from .runner import Run
 
 __all__ = ["linreg_gd_surface", "universal_approximation", "bias_variance_cv", "overfitting_remedies",
            "generative_vs_discriminative", "ce_vs_mse", "loss_identities", "xor_perceptron"]
-
-
-def _single_threaded(fn):
-    """Run an experiment on one intra-op thread, then restore the setting.
-
-    These are small full-batch problems: thousands of tiny kernels, where a second thread only
-    adds synchronisation (on a shared 2-core CPU that made one run 30x slower).
-    """
-    @functools.wraps(fn)
-    def wrapper(cfg, run):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(cfg, run)
-        finally:
-            torch.set_num_threads(threads)
-    return wrapper
-
 
 def _tabular(name: str, split: str = "all", standardize: bool = False) -> tuple[Tensor, Tensor]:
     x, y = datasets.load(name, split=split, standardize=standardize).tensors
@@ -104,7 +85,6 @@ class LinregConfig:
                   Bar("surface_min_offset_cells", "<=", 1.0, "grid minimum of the surface at the OLS point"),
                   Bar("mae_to_mse_outlier_shift", "<", 0.5, "MAE moves far less than MSE under outliers")],
             quick=dict(steps_one=60, steps_all=100, mae_steps=100, grid=31), budget="~20 s")
-@_single_threaded
 def linreg_gd_surface(cfg: LinregConfig, run: Run) -> dict:
     """Linear regression by gradient descent with the error surface."""
     x_all, y = _tabular("diabetes")
@@ -224,7 +204,6 @@ class UniversalConfig:
                   Bar("relu_piecewise_mse", "<=", 1e-6, "k ReLUs reproduce a k-knot piecewise-linear target"),
                   Bar("deep_linear_gain_over_linreg", "<=", 1e-9, "deep linear net never beats linear regression")],
             quick=dict(widths=(2, 8, 32), points=401, deep_steps=100), budget="~15 s")
-@_single_threaded
 def universal_approximation(cfg: UniversalConfig, run: Run) -> dict:
     """Sigmoid/ReLU networks approximating piecewise-linear and smooth targets."""
     lo, hi = -math.pi, math.pi
@@ -335,7 +314,6 @@ def _batched_fit(A: Tensor, Y: Tensor, l2: float) -> Tensor:
                   Bar("cv_degree_distance", "<=", 2, "CV picks a degree near the test-error minimum"),
                   Bar("l2_variance_ratio", "<", 1.0, "L2 lowers the variance of the high-degree fit")],
             quick=dict(datasets=40, max_degree=8, cv_datasets=5, fresh_labels=2), budget="~10 s")
-@_single_threaded
 def bias_variance_cv(cfg: BiasVarianceConfig, run: Run) -> dict:
     """Bias-variance decomposition, complexity curve and N-fold CV model selection."""
     g = run.generator
@@ -449,7 +427,6 @@ def _augment_images(x: Tensor, g: torch.Generator, shift: float = 0.5, degrees: 
                   Bar("l1_zero_weight_fraction", ">=", 0.2, "L1 yields many exact zeros"),
                   Bar("l2_zero_weights", "<=", 0, "L2 yields none")],
             quick=dict(steps=25, hidden=64, ensemble=2, patience=5), budget="~60 s")
-@_single_threaded
 def overfitting_remedies(cfg: OverfitConfig, run: Run) -> dict:
     """Overfitting and its remedies on a small training set."""
     g = run.generator
@@ -581,7 +558,6 @@ def _fit_logistic(x: Tensor, y: Tensor, steps: int, weight_decay: float) -> Logi
                   Bar("p_shared_vs_full_small_n", "<=", 1.0, "claim measured: shared S vs per-class S, few samples"),
                   Bar("p_discriminative_vs_generative", "<=", 1.0, "claim measured: LR vs best generative")],
             quick=dict(repeats=3, lr_steps=40), budget="~60 s")
-@_single_threaded
 def generative_vs_discriminative(cfg: GenerativeConfig, run: Run) -> dict:
     """Gaussian generative classifiers, naive Bayes and logistic regression."""
     g = run.generator
@@ -696,7 +672,6 @@ class CEvsMSEConfig:
                   Bar("iris_far_ce_train_acc", ">=", 0.9, "far start: CE converges (iris, softmax)"),
                   Bar("iris_far_mse_train_acc", "<=", 0.7, "far start: MSE stalls (iris, softmax)")],
             quick=dict(steps=30), budget="~20 s")
-@_single_threaded
 def ce_vs_mse(cfg: CEvsMSEConfig, run: Run) -> dict:
     """Cross-entropy vs square error for classification."""
     xb, yb = _tabular("breast_cancer")
@@ -799,7 +774,6 @@ class IdentitiesConfig:
                   Bar("kl_asymmetry", ">", 1e-3, "KL is asymmetric"),
                   Bar("svm_sign_agreement", ">=", 0.98, "SVM agrees with LinearSVC")],
             quick=dict(n=32, svm_steps=40), budget="~15 s")
-@_single_threaded
 def loss_identities(cfg: IdentitiesConfig, run: Run) -> dict:
     """Loss and information-theory identities and reference equality."""
     from scipy.special import rel_entr
@@ -908,7 +882,6 @@ class XorConfig:
                   Bar("lr_transformed_xor_acc", ">=", 1.0, "LR after the transform: 100%"),
                   Bar("cascade_xor_acc", ">=", 1.0, "the cascade learns the transform: 100%")],
             quick=dict(perceptron_epochs=20, lr_steps=200, cascade_steps=300, restarts=2), budget="~15 s")
-@_single_threaded
 def xor_perceptron(cfg: XorConfig, run: Run) -> dict:
     """Linear separability: perceptron, logistic regression, feature transform and cascade on XOR."""
     xi, yi = _tabular("iris")

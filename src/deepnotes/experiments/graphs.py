@@ -14,7 +14,6 @@ forecasting heat diffusion on a random graph against per-node AR(3) least-square
 """
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 
@@ -31,18 +30,6 @@ from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["KarateGNNConfig", "GAELinkConfig", "GraphClassifySTGNNConfig"]
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Tiny graphs: one intra-op thread beats two contending ones."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
 
 # ---------------------------------------------------------------------------------------------
 # karate-gnn
@@ -157,20 +144,19 @@ def karate_gnn(cfg: KarateGNNConfig, run: Run) -> dict:
     import matplotlib.pyplot as plt
     from scipy import stats
 
-    with _one_thread():
-        torch.manual_seed(run.seed)
-        metrics = _hand_checks()
-        d = karate_club()
-        train_idx = torch.tensor([0, 33])
-        accs: dict[str, list[float]] = {k: [] for k in _KINDS}
-        gcn_hidden = None
-        for s in range(cfg.seeds):
-            for kind in _KINDS:
-                acc, h = _train_node_model(kind, d, train_idx, cfg, run.seed * 1000 + s)
-                accs[kind].append(acc)
-                if kind == "gcn" and s == 0:
-                    gcn_hidden = h
-            run.log(step=s, **{f"acc_{k.replace('-', '_')}": v[-1] for k, v in accs.items()})
+    torch.manual_seed(run.seed)
+    metrics = _hand_checks()
+    d = karate_club()
+    train_idx = torch.tensor([0, 33])
+    accs: dict[str, list[float]] = {k: [] for k in _KINDS}
+    gcn_hidden = None
+    for s in range(cfg.seeds):
+        for kind in _KINDS:
+            acc, h = _train_node_model(kind, d, train_idx, cfg, run.seed * 1000 + s)
+            accs[kind].append(acc)
+            if kind == "gcn" and s == 0:
+                gcn_hidden = h
+        run.log(step=s, **{f"acc_{k.replace('-', '_')}": v[-1] for k, v in accs.items()})
     mean = {k: float(np.mean(v)) for k, v in accs.items()}
     pool, meanagg = np.array(accs["sage-pool"]), np.array(accs["sage-mean"])
     diff = pool - meanagg
@@ -222,29 +208,28 @@ def gae_link(cfg: GAELinkConfig, run: Run) -> dict:
 
     d = karate_club()
     aucs, curves = [], []
-    with _one_thread():
-        for s in range(cfg.splits):
-            seed = run.seed * 1000 + s
-            torch.manual_seed(seed)
-            g = torch.Generator().manual_seed(seed)
-            sp = link_split(d.edge_index, d.num_nodes, 0.0, cfg.test_ratio, g)
-            model = GAE(GCN([d.x.size(1), cfg.hidden, cfg.out_channels]))
-            opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-            for epoch in range(cfg.epochs):
-                opt.zero_grad()
-                z = model.encode(d.x, sp.train_edge_index)
-                loss = model.recon_loss(z, sp.train_edge_index, generator=g)
-                loss.backward()
-                opt.step()
-                if s == 0:
-                    run.log(step=epoch, loss=loss.item())
-            with torch.no_grad():
-                z = model.encode(d.x, sp.train_edge_index)
-                score = torch.cat([model.decode(z, sp.test_pos), model.decode(z, sp.test_neg)]).numpy()
-            label = np.r_[np.ones(sp.test_pos.size(1)), np.zeros(sp.test_neg.size(1))]
-            aucs.append(float(roc_auc_score(label, score)))
-            curves.append(roc_curve(label, score)[:2])
-            run.log(step=s, split_auc=aucs[-1])
+    for s in range(cfg.splits):
+        seed = run.seed * 1000 + s
+        torch.manual_seed(seed)
+        g = torch.Generator().manual_seed(seed)
+        sp = link_split(d.edge_index, d.num_nodes, 0.0, cfg.test_ratio, g)
+        model = GAE(GCN([d.x.size(1), cfg.hidden, cfg.out_channels]))
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        for epoch in range(cfg.epochs):
+            opt.zero_grad()
+            z = model.encode(d.x, sp.train_edge_index)
+            loss = model.recon_loss(z, sp.train_edge_index, generator=g)
+            loss.backward()
+            opt.step()
+            if s == 0:
+                run.log(step=epoch, loss=loss.item())
+        with torch.no_grad():
+            z = model.encode(d.x, sp.train_edge_index)
+            score = torch.cat([model.decode(z, sp.test_pos), model.decode(z, sp.test_neg)]).numpy()
+        label = np.r_[np.ones(sp.test_pos.size(1)), np.zeros(sp.test_neg.size(1))]
+        aucs.append(float(roc_auc_score(label, score)))
+        curves.append(roc_curve(label, score)[:2])
+        run.log(step=s, split_auc=aucs[-1])
     fig, ax = plt.subplots(figsize=(5, 5))
     for fpr, tpr in curves:
         ax.plot(fpr, tpr, alpha=0.5)
@@ -351,48 +336,47 @@ def graph_classify_stgnn(cfg: GraphClassifySTGNNConfig, run: Run) -> dict:
 
     rng = np.random.default_rng(run.seed)
     torch.manual_seed(run.seed)
-    with _one_thread():
-        graphs = _synthetic_graphs(cfg.graphs_per_class, rng)
-        perm = rng.permutation(len(graphs))
-        n_test = len(graphs) // 4
-        test, train = [graphs[i] for i in perm[:n_test]], [graphs[i] for i in perm[n_test:]]
-        model = _GraphClassifier(2, cfg.hidden, 4)
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-        xt, et, bt, yt = _batch(test)
-        for epoch in range(cfg.epochs):
-            model.train()
-            order = rng.permutation(len(train))
-            for s in range(0, len(order), 32):
-                x, ei, b, y = _batch([train[i] for i in order[s:s + 32]])
-                opt.zero_grad()
-                loss = F.cross_entropy(model(x, ei, b), y)
-                loss.backward()
-                opt.step()
-            model.eval()
-            with torch.no_grad():
-                acc = (model(xt, et, bt).argmax(1) == yt).float().mean().item()
-            run.log(step=epoch, graph_loss=loss.item(), graph_test_acc=acc)
-
-        # STGNN on heat diffusion vs per-node AR(3)
-        d, series = _heat_series(cfg.series_nodes, cfg.series_length, cfg.diffusion, rng)
-        W, T = cfg.window, cfg.series_length
-        n_train = int(0.7 * (T - W))
-        xs = torch.tensor(series, dtype=torch.float32)
-        windows = torch.stack([xs[t - W:t] for t in range(W, T)]).unsqueeze(-1)  # (S, W, N, 1)
-        targets = xs[W:]                                                          # (S, N)
-        net = STGNN(1, cfg.hidden, window=W, horizon=1)
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-        for epoch in range(cfg.stgnn_epochs):
-            order = torch.randperm(n_train)
-            for s in range(0, n_train, 64):
-                idx = order[s:s + 64]
-                opt.zero_grad()
-                loss = F.mse_loss(net(windows[idx], d.edge_index)[..., 0], targets[idx])
-                loss.backward()
-                opt.step()
-            run.log(step=epoch, stgnn_train_mse=loss.item())
+    graphs = _synthetic_graphs(cfg.graphs_per_class, rng)
+    perm = rng.permutation(len(graphs))
+    n_test = len(graphs) // 4
+    test, train = [graphs[i] for i in perm[:n_test]], [graphs[i] for i in perm[n_test:]]
+    model = _GraphClassifier(2, cfg.hidden, 4)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    xt, et, bt, yt = _batch(test)
+    for epoch in range(cfg.epochs):
+        model.train()
+        order = rng.permutation(len(train))
+        for s in range(0, len(order), 32):
+            x, ei, b, y = _batch([train[i] for i in order[s:s + 32]])
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x, ei, b), y)
+            loss.backward()
+            opt.step()
+        model.eval()
         with torch.no_grad():
-            pred = net(windows[n_train:], d.edge_index)[..., 0].numpy()
+            acc = (model(xt, et, bt).argmax(1) == yt).float().mean().item()
+        run.log(step=epoch, graph_loss=loss.item(), graph_test_acc=acc)
+
+    # STGNN on heat diffusion vs per-node AR(3)
+    d, series = _heat_series(cfg.series_nodes, cfg.series_length, cfg.diffusion, rng)
+    W, T = cfg.window, cfg.series_length
+    n_train = int(0.7 * (T - W))
+    xs = torch.tensor(series, dtype=torch.float32)
+    windows = torch.stack([xs[t - W:t] for t in range(W, T)]).unsqueeze(-1)  # (S, W, N, 1)
+    targets = xs[W:]                                                          # (S, N)
+    net = STGNN(1, cfg.hidden, window=W, horizon=1)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    for epoch in range(cfg.stgnn_epochs):
+        order = torch.randperm(n_train)
+        for s in range(0, n_train, 64):
+            idx = order[s:s + 64]
+            opt.zero_grad()
+            loss = F.mse_loss(net(windows[idx], d.edge_index)[..., 0], targets[idx])
+            loss.backward()
+            opt.step()
+        run.log(step=epoch, stgnn_train_mse=loss.item())
+    with torch.no_grad():
+        pred = net(windows[n_train:], d.edge_index)[..., 0].numpy()
     truth = series[W + n_train:]
     stgnn_mse = float(np.mean((pred - truth) ** 2))
     ar = _ar3_forecast(series, n_train + W - 3)

@@ -17,7 +17,6 @@ probe, and 2-D PCA views of each layer.
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,7 @@ from torch import nn
 
 from ..data.digits import load_digits
 from ..interpret import (activation_maximization, collect_activations, deconvnet, deep_dream, filter_grid,
-                         fit_linear_probe, generator_constrained_am, gram_matrix, guided_backprop,
+                         fit_linear_probe, generator_constrained_am, guided_backprop,
                          integrated_gradients, invert_representation, lime, max_activating_patches,
                          neural_style_transfer, occlusion, pca_project, saliency, smoothgrad, total_variation,
                          whiten_colour_transform)
@@ -35,17 +34,6 @@ from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["AttributionSuiteConfig", "ActivationMaxConfig", "InversionDreamStyleConfig", "ProbingVizConfig"]
-
-
-@contextlib.contextmanager
-def _threads(n: int = 1):
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
 
 def _digits_cnn() -> nn.Sequential:
     """conv3x3(16) ReLU conv3x3(32) ReLU maxpool2 | FC(64) ReLU FC(10); ReLUs are modules (hooks)."""
@@ -119,49 +107,48 @@ def attribution_suite(cfg: AttributionSuiteConfig, run: Run) -> dict:
     """Attribution methods compared on a digits CNN, with exact checks on toys."""
     import matplotlib.pyplot as plt
 
-    with _threads(1):
-        model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
-        xt, yt = load_digits("test").tensors
-        x, y = xt[:cfg.n_images], yt[:cfg.n_images]
-        gen = torch.Generator().manual_seed(run.seed)
-        attrs = {
-            "saliency": saliency(model, x, y),
-            "smoothgrad": smoothgrad(model, x, y, n_samples=cfg.smoothgrad_samples, generator=gen),
-            "integrated gradients": integrated_gradients(model, x, y, n_steps=50),
-            "guided backprop": guided_backprop(model, x, y),
-            "deconvnet": deconvnet(model, x, y),
-            "occlusion": occlusion(model, x, y, sliding_window_shapes=(1, 2, 2)),
-            "lime": torch.cat([lime(model, x[i:i + 1], int(y[i]), n_samples=cfg.lime_samples,
-                                    feature_mask=torch.arange(64).view(1, 8, 8) // 2 % 4 + torch.arange(64).view(1, 8, 8) // 16 * 4,
-                                    generator=gen) for i in range(len(x))]),
-        }
-        # completeness of IG on the CNN (float64 copy, trapezoid with m = ig_steps)
-        m64 = _digits_cnn().double()
-        m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
-        x64 = x.double()
-        _, delta = integrated_gradients(m64, x64, y, n_steps=cfg.ig_steps, method="riemann_trapezoid",
-                                        return_convergence_delta=True)
-        with torch.no_grad():
-            gap = m64(x64).gather(1, y[:, None])[:, 0] - m64(torch.zeros_like(x64)).gather(1, y[:, None])[:, 0]
-        ig_rel = float((delta.abs() / gap.abs().clamp(min=1e-12)).max())
-        # saturating toy
-        sat = lambda z: torch.clamp(z, max=1.0).sum(1)
-        x2 = torch.tensor([[2.0]], dtype=torch.float64)
-        sat_sal = float(saliency(sat, x2).abs())
-        sat_ig = float(integrated_gradients(sat, x2, n_steps=cfg.ig_steps, method="riemann_trapezoid"))
-        # linear model: known answers
-        torch.manual_seed(run.seed)
-        lin = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
-        xl = xt[:4]
-        w = lin[1].weight.detach().view(10, 1, 8, 8)[3]
-        lin_checks = {
-            "saliency": _corr(saliency(lin, xl, 3), w.abs().expand_as(xl)),
-            "smoothgrad": _corr(smoothgrad(lin, xl, 3, n_samples=5, generator=gen), w.abs().expand_as(xl)),
-            "integrated gradients": _corr(integrated_gradients(lin, xl, 3), xl * w),
-            "occlusion": _corr(occlusion(lin, xl, 3), xl * w),
-            "lime": min(_corr(lime(lin, xl[i:i + 1], 3, n_samples=cfg.lime_samples, kernel_width=100.0, generator=gen),
-                              xl[i:i + 1] * w) for i in range(len(xl))),
-        }
+    model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
+    xt, yt = load_digits("test").tensors
+    x, y = xt[:cfg.n_images], yt[:cfg.n_images]
+    gen = torch.Generator().manual_seed(run.seed)
+    attrs = {
+        "saliency": saliency(model, x, y),
+        "smoothgrad": smoothgrad(model, x, y, n_samples=cfg.smoothgrad_samples, generator=gen),
+        "integrated gradients": integrated_gradients(model, x, y, n_steps=50),
+        "guided backprop": guided_backprop(model, x, y),
+        "deconvnet": deconvnet(model, x, y),
+        "occlusion": occlusion(model, x, y, sliding_window_shapes=(1, 2, 2)),
+        "lime": torch.cat([lime(model, x[i:i + 1], int(y[i]), n_samples=cfg.lime_samples,
+                                feature_mask=torch.arange(64).view(1, 8, 8) // 2 % 4 + torch.arange(64).view(1, 8, 8) // 16 * 4,
+                                generator=gen) for i in range(len(x))]),
+    }
+    # completeness of IG on the CNN (float64 copy, trapezoid with m = ig_steps)
+    m64 = _digits_cnn().double()
+    m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+    x64 = x.double()
+    _, delta = integrated_gradients(m64, x64, y, n_steps=cfg.ig_steps, method="riemann_trapezoid",
+                                    return_convergence_delta=True)
+    with torch.no_grad():
+        gap = m64(x64).gather(1, y[:, None])[:, 0] - m64(torch.zeros_like(x64)).gather(1, y[:, None])[:, 0]
+    ig_rel = float((delta.abs() / gap.abs().clamp(min=1e-12)).max())
+    # saturating toy
+    sat = lambda z: torch.clamp(z, max=1.0).sum(1)
+    x2 = torch.tensor([[2.0]], dtype=torch.float64)
+    sat_sal = float(saliency(sat, x2).abs())
+    sat_ig = float(integrated_gradients(sat, x2, n_steps=cfg.ig_steps, method="riemann_trapezoid"))
+    # linear model: known answers
+    torch.manual_seed(run.seed)
+    lin = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    xl = xt[:4]
+    w = lin[1].weight.detach().view(10, 1, 8, 8)[3]
+    lin_checks = {
+        "saliency": _corr(saliency(lin, xl, 3), w.abs().expand_as(xl)),
+        "smoothgrad": _corr(smoothgrad(lin, xl, 3, n_samples=5, generator=gen), w.abs().expand_as(xl)),
+        "integrated gradients": _corr(integrated_gradients(lin, xl, 3), xl * w),
+        "occlusion": _corr(occlusion(lin, xl, 3), xl * w),
+        "lime": min(_corr(lime(lin, xl[i:i + 1], 3, n_samples=cfg.lime_samples, kernel_width=100.0, generator=gen),
+                          xl[i:i + 1] * w) for i in range(len(xl))),
+    }
     # stroke concentration: share of |attribution| on stroke pixels / share of area they cover
     strokes = x > 0.25
     ratios = {}
@@ -273,42 +260,41 @@ def activation_max(cfg: ActivationMaxConfig, run: Run) -> dict:
     """Filters, top patches, and class visualisation with and without priors or a generator."""
     import matplotlib.pyplot as plt
 
-    with _threads(1):
-        model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
-        vae = _train_vae(cfg.latent, cfg.vae_epochs, run.seed)
-        xtr, _ = load_digits("train").tensors
-        classes = torch.arange(10)
-        logit = lambda x: model(x).gather(1, classes[:, None])[:, 0]
-        gen = torch.Generator().manual_seed(run.seed)
-        init = 0.1 * torch.randn(10, 1, 8, 8, generator=gen)
-        variants = {
-            "no prior": dict(),
-            "L2": dict(l2=0.5),
-            "L1": dict(l2=0.1, l1=0.5),
-            "blur+threshold+jitter": dict(l2=0.05, blur_every=4, blur_sigma=0.5, small_threshold=0.05, jitter=1,
-                                          clamp=(0.0, 1.0)),
-        }
-        images, hists = {}, {}
-        for name, kw in variants.items():
-            images[name], hists[name] = activation_maximization(logit, init, steps=cfg.steps, lr=cfg.lr,
-                                                                generator=gen, **kw)
-            run.log(step=0, **{f"score_{name.split('+')[0].replace(' ', '_')}": hists[name][-1]})
-        z0 = torch.zeros(10, cfg.latent)
-        z, gx, ghist = generator_constrained_am(vae.decode, logit, z0, steps=cfg.steps, lr=cfg.lr, l2=0.01)
-        images["generator (VAE)"] = gx
-        with torch.no_grad():
-            probs = {k: F.softmax(model(v), 1)[classes, classes] for k, v in images.items()}
-        real = _unit_norm(xtr).flatten(1)
-        nn_dist = {k: float(torch.cdist(_unit_norm(v).flatten(1), real).min(1).values.mean()) for k, v in images.items()}
-        tv = {k: float(np.mean([total_variation(im, anisotropic=True).item() for im in _unit_norm(v)]))
-              for k, v in images.items()}
-        # first-layer filters and top patches with deconvnet projections
-        grid = filter_grid(model[0].weight)                                     # (16, 3, 3, 1)
-        features = model[:4]
-        top = max_activating_patches(features, xtr, channel=0, k=8, rf_size=5, rf_stride=1, rf_padding=2)
-        projections = []
-        for n, i, j in top.positions.tolist():
-            projections.append(deconvnet(_Unit(features, 0, i, j), xtr[n:n + 1], None)[0, 0])
+    model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
+    vae = _train_vae(cfg.latent, cfg.vae_epochs, run.seed)
+    xtr, _ = load_digits("train").tensors
+    classes = torch.arange(10)
+    logit = lambda x: model(x).gather(1, classes[:, None])[:, 0]
+    gen = torch.Generator().manual_seed(run.seed)
+    init = 0.1 * torch.randn(10, 1, 8, 8, generator=gen)
+    variants = {
+        "no prior": dict(),
+        "L2": dict(l2=0.5),
+        "L1": dict(l2=0.1, l1=0.5),
+        "blur+threshold+jitter": dict(l2=0.05, blur_every=4, blur_sigma=0.5, small_threshold=0.05, jitter=1,
+                                      clamp=(0.0, 1.0)),
+    }
+    images, hists = {}, {}
+    for name, kw in variants.items():
+        images[name], hists[name] = activation_maximization(logit, init, steps=cfg.steps, lr=cfg.lr,
+                                                            generator=gen, **kw)
+        run.log(step=0, **{f"score_{name.split('+')[0].replace(' ', '_')}": hists[name][-1]})
+    z0 = torch.zeros(10, cfg.latent)
+    z, gx, ghist = generator_constrained_am(vae.decode, logit, z0, steps=cfg.steps, lr=cfg.lr, l2=0.01)
+    images["generator (VAE)"] = gx
+    with torch.no_grad():
+        probs = {k: F.softmax(model(v), 1)[classes, classes] for k, v in images.items()}
+    real = _unit_norm(xtr).flatten(1)
+    nn_dist = {k: float(torch.cdist(_unit_norm(v).flatten(1), real).min(1).values.mean()) for k, v in images.items()}
+    tv = {k: float(np.mean([total_variation(im, anisotropic=True).item() for im in _unit_norm(v)]))
+          for k, v in images.items()}
+    # first-layer filters and top patches with deconvnet projections
+    grid = filter_grid(model[0].weight)                                     # (16, 3, 3, 1)
+    features = model[:4]
+    top = max_activating_patches(features, xtr, channel=0, k=8, rf_size=5, rf_stride=1, rf_padding=2)
+    projections = []
+    for n, i, j in top.positions.tolist():
+        projections.append(deconvnet(_Unit(features, 0, i, j), xtr[n:n + 1], None)[0, 0])
     fig, axes = plt.subplots(len(images), 10, figsize=(12, 1.3 * len(images)))
     for r, (name, ims) in enumerate(images.items()):
         for c in range(10):
@@ -395,38 +381,37 @@ def inversion_dream_style(cfg: InversionDreamStyleConfig, run: Run) -> dict:
     import matplotlib.pyplot as plt
     from scipy.stats import spearmanr
 
-    with _threads(1):
-        model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
-        xt, _ = load_digits("test").tensors
-        x0 = xt[:cfg.n_images]
-        depths = {"conv1": 1, "relu2": 4, "pool": 5, "fc1": 8, "logits": 9}
-        inv, mse = {}, {}
-        for name, k in depths.items():
-            inv[name], _ = invert_representation(model[:k], x0, steps=cfg.inversion_steps, lr=0.05, tv_weight=1e-3,
-                                                 generator=torch.Generator().manual_seed(run.seed))
-            mse[name] = F.mse_loss(inv[name], x0).item()
-            run.log(step=k, inversion_mse=mse[name])
-        # DeepDream on a photo with a random multi-scale CNN
-        cnn = _random_multiscale_cnn(run.seed)
-        photo = _photo("chelsea", 2 * cfg.image_size)
-        layer = lambda x: _extract(cnn, x)[1]
-        dream, dhist = deep_dream(layer, photo, steps=cfg.dream_steps, lr=0.02, max_jitter=4,
-                                  generator=torch.Generator().manual_seed(run.seed))
-        # style transfer sweeping beta / alpha
-        content, style = _photo("astronaut", cfg.image_size), _photo("coffee", cfg.image_size)
-        extract = lambda x: _extract(cnn, x)
-        results = {}
-        for ratio in cfg.beta_over_alpha:
-            x, hist = neural_style_transfer(extract, content, style, content_layer=2, alpha=1.0, beta=float(ratio),
-                                            steps=cfg.style_steps, lr=0.02, clamp=(0.0, 1.0))
-            results[ratio] = (x, hist)
-            run.log(step=int(ratio * 100), style_loss=hist[-1]["style"], content_loss=hist[-1]["content"])
-        # WCT on the (pre-activation, full-rank) conv1 features of content and style, in float64
-        fc, fs = (cnn[0](im)[0].double() for im in (content, style))
-        cs = whiten_colour_transform(fc, fs, eps=0.0)
-        cov = lambda f: torch.cov(f.reshape(f.size(0), -1))
-        wct_err = float((cov(cs) - cov(fs)).abs().max() / cov(fs).abs().max())
-        wct_mean_err = float((cs.reshape(cs.size(0), -1).mean(1) - fs.reshape(fs.size(0), -1).mean(1)).abs().max())
+    model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
+    xt, _ = load_digits("test").tensors
+    x0 = xt[:cfg.n_images]
+    depths = {"conv1": 1, "relu2": 4, "pool": 5, "fc1": 8, "logits": 9}
+    inv, mse = {}, {}
+    for name, k in depths.items():
+        inv[name], _ = invert_representation(model[:k], x0, steps=cfg.inversion_steps, lr=0.05, tv_weight=1e-3,
+                                             generator=torch.Generator().manual_seed(run.seed))
+        mse[name] = F.mse_loss(inv[name], x0).item()
+        run.log(step=k, inversion_mse=mse[name])
+    # DeepDream on a photo with a random multi-scale CNN
+    cnn = _random_multiscale_cnn(run.seed)
+    photo = _photo("chelsea", 2 * cfg.image_size)
+    layer = lambda x: _extract(cnn, x)[1]
+    dream, dhist = deep_dream(layer, photo, steps=cfg.dream_steps, lr=0.02, max_jitter=4,
+                              generator=torch.Generator().manual_seed(run.seed))
+    # style transfer sweeping beta / alpha
+    content, style = _photo("astronaut", cfg.image_size), _photo("coffee", cfg.image_size)
+    extract = lambda x: _extract(cnn, x)
+    results = {}
+    for ratio in cfg.beta_over_alpha:
+        x, hist = neural_style_transfer(extract, content, style, content_layer=2, alpha=1.0, beta=float(ratio),
+                                        steps=cfg.style_steps, lr=0.02, clamp=(0.0, 1.0))
+        results[ratio] = (x, hist)
+        run.log(step=int(ratio * 100), style_loss=hist[-1]["style"], content_loss=hist[-1]["content"])
+    # WCT on the (pre-activation, full-rank) conv1 features of content and style, in float64
+    fc, fs = (cnn[0](im)[0].double() for im in (content, style))
+    cs = whiten_colour_transform(fc, fs, eps=0.0)
+    cov = lambda f: torch.cov(f.reshape(f.size(0), -1))
+    wct_err = float((cov(cs) - cov(fs)).abs().max() / cov(fs).abs().max())
+    wct_mean_err = float((cs.reshape(cs.size(0), -1).mean(1) - fs.reshape(fs.size(0), -1).mean(1)).abs().max())
     names = list(depths)
     ratios = list(cfg.beta_over_alpha)
     st = [results[r][1][-1]["style"] for r in ratios]
@@ -483,28 +468,27 @@ def probing_viz(cfg: ProbingVizConfig, run: Run) -> dict:
     """Linear probes for class and shift on every layer of a digits CNN, and PCA views."""
     import matplotlib.pyplot as plt
 
-    with _threads(1):
-        model, acc = _train_cnn(cfg.epochs, run.seed, shift_aug=True, run=run)
-        g = torch.Generator().manual_seed(run.seed)
-        (x, y), (xt, yt) = load_digits("train").tensors, load_digits("test").tensors
-        s, st = torch.randint(-1, 2, (len(x),), generator=g), torch.randint(-1, 2, (len(xt),), generator=g)
-        x, xt = _shift(x, s), _shift(xt, st)
-        layers = {"input": None, "relu1": "1", "relu2": "3", "pool": "4", "fc1": "7", "logits": "8"}
-        names = [k for k, v in layers.items() if v is not None]
-        feats = collect_activations(model, x, [layers[n] for n in names])
-        feats_t = collect_activations(model, xt, [layers[n] for n in names])
-        F_tr = {"input": x.flatten(1), **{n: feats[layers[n]] for n in names}}
-        F_te = {"input": xt.flatten(1), **{n: feats_t[layers[n]] for n in names}}
-        class_acc, shift_acc = {}, {}
-        for i, n in enumerate(F_tr):
-            ident = lambda f: f
-            class_acc[n] = fit_linear_probe(ident, F_tr[n], y, F_te[n], yt, C=cfg.C, max_iter=cfg.probe_iters).test_acc
-            shift_acc[n] = fit_linear_probe(ident, F_tr[n], s + 1, F_te[n], st + 1, C=cfg.C,
-                                            max_iter=cfg.probe_iters).test_acc
-            run.log(step=i, class_probe_acc=class_acc[n], shift_probe_acc=shift_acc[n])
-        shuffled = y[torch.randperm(len(y), generator=g)]
-        rnd = fit_linear_probe(lambda f: f, F_tr["fc1"], shuffled, F_te["fc1"], yt, C=cfg.C, max_iter=cfg.probe_iters)
-        proj = {n: pca_project(F_te[n], 2)[0] for n in F_te}
+    model, acc = _train_cnn(cfg.epochs, run.seed, shift_aug=True, run=run)
+    g = torch.Generator().manual_seed(run.seed)
+    (x, y), (xt, yt) = load_digits("train").tensors, load_digits("test").tensors
+    s, st = torch.randint(-1, 2, (len(x),), generator=g), torch.randint(-1, 2, (len(xt),), generator=g)
+    x, xt = _shift(x, s), _shift(xt, st)
+    layers = {"input": None, "relu1": "1", "relu2": "3", "pool": "4", "fc1": "7", "logits": "8"}
+    names = [k for k, v in layers.items() if v is not None]
+    feats = collect_activations(model, x, [layers[n] for n in names])
+    feats_t = collect_activations(model, xt, [layers[n] for n in names])
+    F_tr = {"input": x.flatten(1), **{n: feats[layers[n]] for n in names}}
+    F_te = {"input": xt.flatten(1), **{n: feats_t[layers[n]] for n in names}}
+    class_acc, shift_acc = {}, {}
+    for i, n in enumerate(F_tr):
+        ident = lambda f: f
+        class_acc[n] = fit_linear_probe(ident, F_tr[n], y, F_te[n], yt, C=cfg.C, max_iter=cfg.probe_iters).test_acc
+        shift_acc[n] = fit_linear_probe(ident, F_tr[n], s + 1, F_te[n], st + 1, C=cfg.C,
+                                        max_iter=cfg.probe_iters).test_acc
+        run.log(step=i, class_probe_acc=class_acc[n], shift_probe_acc=shift_acc[n])
+    shuffled = y[torch.randperm(len(y), generator=g)]
+    rnd = fit_linear_probe(lambda f: f, F_tr["fc1"], shuffled, F_te["fc1"], yt, C=cfg.C, max_iter=cfg.probe_iters)
+    proj = {n: pca_project(F_te[n], 2)[0] for n in F_te}
     order = list(F_tr)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(order, [class_acc[n] for n in order], "o-", label="class probe")

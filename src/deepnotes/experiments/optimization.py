@@ -18,7 +18,6 @@ Every optimizer, schedule and analysis tool used here is deepnotes' own (``deepn
 """
 from __future__ import annotations
 
-import functools
 import math
 import time
 from dataclasses import dataclass
@@ -39,21 +38,6 @@ from .runner import Run
 
 __all__ = ["OptimizerZooConfig", "CriticalPointsConfig", "BatchSizeConfig", "LRConditioningConfig",
            "GradientClippingConfig"]
-
-
-def _single_thread(fn):
-    """Run ``fn`` on one intra-op thread: these models are tiny, and on shared cores a second
-    thread only adds synchronisation (often several times slower)."""
-    @functools.wraps(fn)
-    def wrapper(cfg, run):
-        n = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(cfg, run)
-        finally:
-            torch.set_num_threads(n)
-    return wrapper
-
 
 def _plt():
     import matplotlib
@@ -141,7 +125,6 @@ def _adapt_steps(opt_cls, kw, before: int, after: int) -> tuple[int, list[float]
             quick=dict(convex_steps=20, digits_steps=5, ravine_steps=20, well_steps=100, jump_before=100,
                        jump_after=150),
             budget="~90 s on 2 busy CPU cores")
-@_single_thread
 def optimizer_zoo(cfg: OptimizerZooConfig, run: Run) -> dict:
     """Momentum, Nesterov, AdaGrad, RMSProp, Adadelta, Adam, RAdam, Newton, schedules and warm-up."""
     plt = _plt()
@@ -339,7 +322,6 @@ def _saddle_loss(w: torch.Tensor) -> torch.Tensor:
                   Bar("sharpness_rel_err", "<=", 1e-4, "power iteration vs eigvalsh of the full Hessian")],
             quick=dict(seeds=2, steps=50, n_train=40, hidden=2, power_iters=20),
             budget="~90 s on 2 busy CPU cores")
-@_single_thread
 def critical_points(cfg: CriticalPointsConfig, run: Run) -> dict:
     """Critical points, saddle escape and minimum ratio."""
     plt = _plt()
@@ -443,7 +425,6 @@ class BatchSizeConfig:
                   Bar("test_acc_gap_b16_minus_full", ">=", -1.0, "claim measured: small batches generalise better")],
             quick=dict(epochs=1, timing_updates=3, variance_batches=200, power_iters=5, n_train=150),
             budget="~130 s on 2 busy CPU cores")
-@_single_thread
 def batch_size(cfg: BatchSizeConfig, run: Run) -> dict:
     """Full-batch vs mini-batch vs SGD and batch-size effects."""
     plt = _plt()
@@ -471,7 +452,7 @@ def batch_size(cfg: BatchSizeConfig, run: Run) -> dict:
     out["variance_loglog_slope"] = slope
     out["sigma2_single_example"] = sigma2
 
-    curves, times, fig_rows = {}, {}, []
+    curves, times = {}, {}
     for key, b in sizes.items():
         model = mlp()
         opt = SGD(model.parameters(), lr=lrs[key])
@@ -552,7 +533,6 @@ class LRConditioningConfig:
                   Bar("standardization_speedup", ">=", 100.0, "orders of magnitude fewer iterations")],
             quick=dict(sweep_points=21, sweep_steps=200, wine_steps=100),
             budget="~15 s on 2 busy CPU cores")
-@_single_thread
 def lr_conditioning(cfg: LRConditioningConfig, run: Run) -> dict:
     """Learning-rate stability, ill-conditioning and input standardisation."""
     plt = _plt()
@@ -675,7 +655,6 @@ class _RecallRNN(nn.Module):
                   Bar("rescale_slowdown", ">", 1.0, "unconditional rescaling reaches the loss later")],
             quick=dict(steps=20, n_train=128, gap=10),
             budget="~50 s on 2 busy CPU cores")
-@_single_thread
 def gradient_clipping(cfg: GradientClippingConfig, run: Run) -> dict:
     """Gradient clipping for exploding gradients."""
     plt = _plt()

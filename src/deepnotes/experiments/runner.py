@@ -10,7 +10,7 @@ A run writes ``<out>/<name>/<timestamp>/``::
 """
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import datetime as _dt
 import io
 import json
@@ -38,6 +38,17 @@ __all__ = ["Run", "run_experiment", "default_out_dir"]
 def _rank() -> int:
     """This process's rank under torchrun (0 when not distributed)."""
     return int(os.environ.get("RANK", "0"))
+
+
+@contextlib.contextmanager
+def _intra_op_threads(n: int | None):
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def default_out_dir() -> Path:
@@ -145,12 +156,19 @@ def _finite_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 def run_experiment(name: str, overrides: Iterable[str] = (), *, quick: bool = False, seed: int = 0,
                    device: str = "auto", out: str | os.PathLike | None = None,
-                   resume: str | os.PathLike | None = None, verbose: bool = True) -> dict[str, Any]:
+                   resume: str | os.PathLike | None = None, verbose: bool = True,
+                   threads: int | None = 1) -> dict[str, Any]:
     """Run experiment ``name`` and return its summary (also written to summary.json).
 
     ``resume`` names an earlier run folder: its config, seed and budget are reused and the
-    experiment continues from that folder's checkpoint.
+    experiment continues from that folder's checkpoint. ``threads`` is torch's intra-op thread
+    count for the run (restored afterwards; None leaves torch's setting). The default is one: the
+    course's models are small, and a second thread mostly adds synchronisation (several times
+    slower on a busy 2-core CPU, measured by every chapter); one thread also keeps CPU results
+    independent of the machine's core count.
     """
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads: expected a positive int or None, got {threads!r}")
     if resume is not None:
         run_dir = Path(resume)
         saved = read_json(run_dir / "config.json") if (run_dir / "config.json").exists() else None
@@ -178,7 +196,8 @@ def run_experiment(name: str, overrides: Iterable[str] = (), *, quick: bool = Fa
     status, error = "ok", None
     metrics: dict[str, Any] = {}
     try:
-        metrics = exp.fn(cfg, run) or {}
+        with _intra_op_threads(threads):
+            metrics = exp.fn(cfg, run) or {}
         if not isinstance(metrics, dict):
             raise TypeError(f"experiment {exp.name!r} returned {type(metrics).__name__}, expected a dict of metrics")
     except BaseException as e:

@@ -18,7 +18,6 @@ report delta_c = metric(full) - metric(without c) as a mean over seeds with its 
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -31,31 +30,13 @@ from torch import Tensor, nn
 from .. import data
 from ..core import expect, syllabus
 from ..nn import (MLP, AveragedModel, Dropout, Linear, MultiHeadEnsemble, ReLU, SnapshotEnsemble,
-                  BatchNorm1d, LayerNorm, bagging_indices, calculate_gain, hard_vote, init_weights_,
+                  BatchNorm1d, bagging_indices, calculate_gain, hard_vote, init_weights_,
                   snapshot_lr, soft_vote, update_bn)
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["layer_gradient_norms", "ablation_study", "InitDepthConfig", "NormalizationConfig",
            "EnsemblesConfig", "AugmentationConfig", "AblationConfig"]
-
-
-def _one_thread(fn: Callable) -> Callable:
-    """Run an experiment with one intra-op thread, then restore the setting.
-
-    These models are tiny (tensors of a few thousand numbers): a second thread only adds
-    synchronisation, and on a shared CPU that costs 10-50x in wall time (measured).
-    """
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
-    return wrapper
-
 
 def _plt():
     import matplotlib
@@ -193,7 +174,6 @@ def _preacts(depth, width, activation, scheme, seed, n, gain=1.0, std=0.01, bias
                   Bar("dead_unit_reduction", ">", 0.0, "bias 0.1 leaves fewer dead ReLUs than bias 0")],
             quick=dict(depth=10, width=32, n=32, seeds=1, grad_depth=6, grad_width=16, dead_seeds=2),
             budget="~20 s on 2 CPU cores")
-@_one_thread
 def init_depth(cfg: InitDepthConfig, run: Run) -> dict[str, float]:
     """Initialisation and activation choices in deep networks: activations, gradients, dead units."""
     plt = _plt()
@@ -354,7 +334,6 @@ def _norm_net(cfg: NormalizationConfig, norm: str | None, seed: int) -> MLP:
                   Bar("ln_batch_size_dependence", "<=", 1e-6, "LN output identical alone or in a batch")],
             quick=dict(depth=3, lrs=(0.1, 1.0), epochs=1, small_batch_epochs=1, small_batch_subset=200),
             budget="~60 s on 2 CPU cores")
-@_one_thread
 def batchnorm_lr(cfg: NormalizationConfig, run: Run) -> dict[str, float]:
     """Batch norm vs none at several learning rates; eval-mode statistics; LN at batch size 2."""
     plt = _plt()
@@ -468,7 +447,6 @@ def _small_mlp(cfg: EnsemblesConfig, seed: int, **kw) -> MLP:
                   Bar("rule_002_inflation", ">=", 2.0, "002's x(1/p) at test time inflates activations")],
             quick=dict(members=2, hidden=16, epochs=1, snapshot_cycles=1, swa_start=1, mc_masks=100),
             budget="~60 s on 2 CPU cores")
-@_one_thread
 def ensembles_dropout(cfg: EnsemblesConfig, run: Run) -> dict[str, float]:
     """Seed and bagged ensembles, multi-head, snapshots, weight averaging and dropout's test rule."""
     plt = _plt()
@@ -598,7 +576,6 @@ class AugmentationConfig:
                   Bar("rotation_drop_reduction", ">", 0.0, "augmented CNN loses less on rotated digits"),
                   Bar("brightness_drop_reduction", ">", 0.0, "augmented CNN loses less on darkened digits")],
             quick=dict(epochs=1), budget="~60 s on 2 CPU cores")
-@_one_thread
 def augmentation_robustness(cfg: AugmentationConfig, run: Run) -> dict[str, float]:
     """CNNs with and without shift/rotation/brightness augmentation, tested on transformed digits."""
     from ..data import RandomAffine, adjust_brightness, affine
@@ -735,7 +712,6 @@ class _AblationNet(nn.Module):
             bars=[Bar("noop_abs_delta", "<=", 0.005, "a no-op component's delta is ~0"),
                   Bar("components_with_se", ">=", 4, "every real component's delta has a seed SE")],
             quick=dict(epochs=1, seeds=2, hidden=16, blocks=1, train_subset=256), budget="~90 s on 2 CPU cores")
-@_one_thread
 def ablation(cfg: AblationConfig, run: Run) -> dict[str, float]:
     """Remove one component at a time (BN, dropout, skips, augmentation, a no-op) on MNIST-1D."""
     from ..train import Trainer
