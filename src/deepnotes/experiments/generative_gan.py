@@ -11,6 +11,10 @@ mean 0, a 2-component mixture-density head and a conditional GAN G(z, x) reprodu
 network (its 64-unit hidden layer, softmax for IS) for real test digits, a trained MLP GAN, a
 mode-collapsed generator (one image plus small noise) and a 'memory GAN' that returns training images
 (flipped for the nearest-neighbour check, found again by a flip-augmented search).
+``gan-stability`` (exp.gen.gan_stability): the same MLP GAN on the 8-Gaussian ring trained as vanilla
+minimax, non-saturating, WGAN (clipping, RMSProp), WGAN-GP, spectral-norm D, LSGAN, instance noise
+and minibatch-stddev D; modes covered / high-quality fraction per variant, and the WGAN-GP critic
+estimate against sample quality over training (Spearman correlation).
 The small full-batch loops run on one thread (faster than two on the shared CPU).
 """
 from __future__ import annotations
@@ -26,14 +30,15 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from .. import data as datasets
-from ..generative import (class_entropy, fid_from_features, inception_score, nearest_neighbor_distance,
+from ..data.toy2d import ring8
+from ..generative import (InstanceNoise, MinibatchStdDev, mode_coverage, spectral_norm, class_entropy, fid_from_features, inception_score, nearest_neighbor_distance,
                           GANDiscriminator, GANGenerator, bimodal_regression_data, fit_mse_regressor,
                           gan_discriminator_loss, gan_generator_loss, gan_generator_saturating_loss,
                           gan_train_step, js_divergence, optimal_discriminator, wasserstein_1d)
 from .registry import Bar, experiment
 from .runner import Run
 
-__all__ = ["GANTheoryConfig", "ModeAveragingConfig", "GANEvaluationConfig"]
+__all__ = ["GANTheoryConfig", "ModeAveragingConfig", "GANEvaluationConfig", "GANStabilityConfig"]
 
 
 @contextlib.contextmanager
@@ -52,10 +57,10 @@ def _normal_pdf(x: torch.Tensor, mu: float, sd: float) -> torch.Tensor:
 
 @dataclass
 class GANTheoryConfig:
-    gan_steps: int = 2000
+    gan_steps: int = 1500
     d_steps: int = 800
     batch_size: int = 256
-    lr: float = 1e-3
+    lr: float = 2e-3
     eval_samples: int = 20000
 
 
@@ -75,14 +80,14 @@ def gan_theory(cfg: GANTheoryConfig, run: Run) -> dict:
     g = run.generator
     torch.manual_seed(run.seed)
     with _one_thread():
-        # 1) GAN on N(4, 1.25^2) with alternating updates (Adam, beta1 = 0.5); an affine G(z) = a z + b
-        #    can represent the target exactly (an MLP G on 1-D z tends to collapse to a point here)
-        G, D = GANGenerator(1, 1, ()), GANDiscriminator(1, (32,))
+        # 1) GAN on N(4, 1.25^2) with alternating updates (Adam, beta1 = 0.5); 4-D noise (a 1-D z
+        #    collapsed to a narrow spike in our runs)
+        G, D = GANGenerator(4, 1, (16,)), GANDiscriminator(1, (32,))
         opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=(0.5, 0.999))
         real = lambda n: 4 + 1.25 * torch.randn(n, 1, generator=g)
         for t in run.progress(range(cfg.gan_steps)):
-            r = gan_train_step(G, D, opt_g, opt_d, real, 1, cfg.batch_size, generator=g)
+            r = gan_train_step(G, D, opt_g, opt_d, real, 4, cfg.batch_size, generator=g)
             if t % 50 == 0:
                 with torch.no_grad():
                     x = G.sample(1000, generator=g)
@@ -327,4 +332,95 @@ def gan_evaluation(cfg: GANEvaluationConfig, run: Run) -> dict:
     ax[2].set_yticks([4, 12, 20, 28], names); ax[2].set_xticks([]); ax[2].set_title("samples")
     fig.tight_layout()
     run.save_figure(fig, "gan_evaluation")
+    return out
+
+
+@dataclass
+class GANStabilityConfig:
+    steps: int = 1200
+    batch_size: int = 256
+    lr: float = 1e-3
+    eval_every: int = 100
+    samples: int = 2000
+
+
+def _spearman(a: list[float], b: list[float]) -> float:
+    ra = torch.tensor(a).argsort().argsort().double()
+    rb = torch.tensor(b).argsort().argsort().double()
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    return float((ra * rb).sum() / (ra.norm() * rb.norm()).clamp_min(1e-12))
+
+
+@experiment("gan-stability", chapter="generative", exp_id="exp.gen.gan_stability",
+            items=["generative.wgan", "generative.weight_clipping", "generative.gradient_penalty",
+                   "generative.spectral_norm", "generative.lsgan", "generative.instance_noise",
+                   "generative.mode_collapse_metrics", "generative.mode_collapse_mitigation",
+                   "generative.toy_distributions"],
+            bars=[Bar("gp_minus_vanilla_modes", ">=", 1, "WGAN-GP covers more modes than vanilla"),
+                  Bar("sn_minus_vanilla_modes", ">=", 1, "spectral norm covers more modes than vanilla"),
+                  Bar("critic_quality_spearman", "<=", -0.5, "WGAN critic value tracks sample quality"),
+                  Bar("instance_noise_minus_vanilla_modes", ">=", 0, "instance noise helps (no fewer modes)")],
+            quick=dict(steps=4, batch_size=32, eval_every=2, samples=200), budget="~3 min")
+def gan_stability(cfg: GANStabilityConfig, run: Run) -> dict:
+    """Eight GAN variants on the ring of 8 Gaussians: modes covered and quality."""
+    g = run.generator
+    mix = ring8()
+    real = lambda n: mix.sample(n, g)[0]
+    variants = {"vanilla": dict(loss="minimax"), "nonsat": dict(loss="nonsat"),
+                "wgan_clip": dict(loss="wgan", d_steps=5, clip=0.01), "wgan_gp": dict(loss="wgan-gp", d_steps=5),
+                "spectral_norm": dict(loss="nonsat"), "lsgan": dict(loss="lsgan"),
+                "instance_noise": dict(loss="minimax"), "minibatch_std": dict(loss="minimax")}
+    out, samples, critic_track = {}, {}, ([], [])
+    with _one_thread():
+        for name, kw in variants.items():
+            torch.manual_seed(run.seed)
+            G = GANGenerator(2, 2, (64, 64))
+            if name == "minibatch_std":
+                D = nn.Sequential(MinibatchStdDev(), GANDiscriminator(3, (64, 64)))
+            else:
+                D = GANDiscriminator(2, (64, 64))
+            if name == "spectral_norm":
+                for m in D.modules():
+                    if isinstance(m, nn.Linear):
+                        spectral_norm(m)
+            if name == "wgan_clip":
+                opt_g, opt_d = torch.optim.RMSprop(G.parameters(), 5e-4), torch.optim.RMSprop(D.parameters(), 5e-4)
+            else:
+                betas = (0.0, 0.9) if name == "wgan_gp" else (0.5, 0.999)
+                opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=betas)
+                opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=betas)
+            noise = InstanceNoise(0.5, max(cfg.steps // 2, 1)) if name == "instance_noise" else None
+            for t in range(cfg.steps):
+                r = gan_train_step(G, D, opt_g, opt_d, real, 2, cfg.batch_size, instance_noise=noise, step=t,
+                                   generator=g, **kw)
+                if (t + 1) % cfg.eval_every == 0:
+                    with torch.no_grad():
+                        cov = mode_coverage(G.sample(cfg.samples, generator=g), mix.means, mix.std)
+                    run.log(step=t, **{f"{name}_modes": cov["modes_covered"], f"{name}_hq": cov["high_quality"],
+                                       f"{name}_critic": r.critic_value})
+                    if name == "wgan_gp":
+                        critic_track[0].append(r.critic_value)
+                        with torch.no_grad():
+                            xs = G.sample(cfg.samples, generator=g).double()
+                        critic_track[1].append(-torch.cdist(xs, mix.means).min(1).values.mean().item())
+            with torch.no_grad():
+                x = G.sample(cfg.samples, generator=g)
+            cov = mode_coverage(x, mix.means, mix.std)
+            samples[name] = x
+            out[f"{name}_modes"] = float(cov["modes_covered"])
+            out[f"{name}_high_quality"] = cov["high_quality"]
+    out["gp_minus_vanilla_modes"] = out["wgan_gp_modes"] - out["vanilla_modes"]
+    out["sn_minus_vanilla_modes"] = out["spectral_norm_modes"] - out["vanilla_modes"]
+    out["instance_noise_minus_vanilla_modes"] = out["instance_noise_modes"] - out["vanilla_modes"]
+    out["critic_quality_spearman"] = _spearman(*critic_track) if len(critic_track[0]) > 1 else 0.0
+    fig = Figure(figsize=(16, 4.5))
+    ax = fig.subplots(2, 4).ravel()
+    data = real(cfg.samples)
+    for a, (name, x) in zip(ax, samples.items()):
+        a.scatter(data[:, 0], data[:, 1], s=2, c="lightgray")
+        a.scatter(x[:, 0], x[:, 1], s=2)
+        a.set_title(f"{name}: {int(out[name + '_modes'])}/8 modes", fontsize=9)
+        a.set_xlim(-3, 3); a.set_ylim(-3, 3); a.set_xticks([]); a.set_yticks([])
+    fig.tight_layout()
+    run.save_figure(fig, "ring_samples")
     return out
