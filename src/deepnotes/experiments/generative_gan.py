@@ -15,6 +15,9 @@ mode-collapsed generator (one image plus small noise) and a 'memory GAN' that re
 minimax, non-saturating, WGAN (clipping, RMSProp), WGAN-GP, spectral-norm D, LSGAN, instance noise
 and minibatch-stddev D; modes covered / high-quality fraction per variant, and the WGAN-GP critic
 estimate against sample quality over training (Spearman correlation).
+``gan-extras`` (exp.gen.gan_extras): truncation sweep on a digits MLP GAN (classifier confidence vs
+sample diversity), slerp interpolation smoothness, progressive fade-in at alpha = 0, GLO codes on 100
+digits, and a REINFORCE-trained token generator rewarded by a discriminator.
 The small full-batch loops run on one thread (faster than two on the shared CPU).
 """
 from __future__ import annotations
@@ -31,14 +34,15 @@ from torch import nn
 
 from .. import data as datasets
 from ..data.toy2d import ring8
-from ..generative import (InstanceNoise, MinibatchStdDev, mode_coverage, spectral_norm, class_entropy, fid_from_features, inception_score, nearest_neighbor_distance,
+from ..generative import (GLO, ProgressiveGenerator, SequenceGenerator, reinforce_loss, slerp, truncated_normal,
+                          InstanceNoise, MinibatchStdDev, mode_coverage, spectral_norm, class_entropy, fid_from_features, inception_score, nearest_neighbor_distance,
                           GANDiscriminator, GANGenerator, bimodal_regression_data, fit_mse_regressor,
                           gan_discriminator_loss, gan_generator_loss, gan_generator_saturating_loss,
                           gan_train_step, js_divergence, optimal_discriminator, wasserstein_1d)
 from .registry import Bar, experiment
 from .runner import Run
 
-__all__ = ["GANTheoryConfig", "ModeAveragingConfig", "GANEvaluationConfig", "GANStabilityConfig"]
+__all__ = ["GANTheoryConfig", "ModeAveragingConfig", "GANEvaluationConfig", "GANStabilityConfig", "GANExtrasConfig"]
 
 
 @contextlib.contextmanager
@@ -423,4 +427,120 @@ def gan_stability(cfg: GANStabilityConfig, run: Run) -> dict:
         a.set_xlim(-3, 3); a.set_ylim(-3, 3); a.set_xticks([]); a.set_yticks([])
     fig.tight_layout()
     run.save_figure(fig, "ring_samples")
+    return out
+
+
+@dataclass
+class GANExtrasConfig:
+    clf_steps: int = 300
+    gan_steps: int = 1000
+    glo_steps: int = 300
+    seq_steps: int = 300
+    batch_size: int = 128
+    latent_dim: int = 16
+    samples: int = 1000
+
+
+@experiment("gan-extras", chapter="generative", exp_id="exp.gen.gan_extras",
+            items=["generative.progressive_gan", "generative.truncation_trick", "generative.latent_interpolation",
+                   "generative.latent_optimization", "generative.sequence_gan", "generative.biggan"],
+            bars=[Bar("truncation_confidence_gain", ">", 0.0, "smaller truncation raises classifier confidence"),
+                  Bar("truncation_diversity_drop", ">", 0.0, "... and lowers diversity"),
+                  Bar("interp_max_over_mean_step", "<=", 3.0, "interpolations change smoothly"),
+                  Bar("seq_reward_gain", ">", 0.0, "the sequence generator's reward increases"),
+                  Bar("fade_in_alpha0_err", "<=", 1e-6)],
+            quick=dict(clf_steps=5, gan_steps=5, glo_steps=5, seq_steps=5, samples=100), budget="~2 min")
+def gan_extras(cfg: GANExtrasConfig, run: Run) -> dict:
+    """Truncation, interpolation, progressive fade-in, GLO and a REINFORCE sequence GAN."""
+    g = run.generator
+    torch.manual_seed(run.seed)
+    xtr, ytr = datasets.load("digits", "train", flatten=True).tensors
+    out: dict = {}
+    with _one_thread():
+        clf = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+        opt = torch.optim.Adam(clf.parameters(), 1e-2)
+        for _ in range(cfg.clf_steps):
+            loss = F.cross_entropy(clf(xtr), ytr)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        G, D = GANGenerator(cfg.latent_dim, 64, (128, 128), output="sigmoid"), GANDiscriminator(64, (128, 64))
+        opt_g = torch.optim.Adam(G.parameters(), 1e-3, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(D.parameters(), 1e-3, betas=(0.5, 0.999))
+        real = lambda n: xtr[torch.randint(len(xtr), (n,), generator=g)]
+        for t in run.progress(range(cfg.gan_steps)):
+            r = gan_train_step(G, D, opt_g, opt_d, real, cfg.latent_dim, cfg.batch_size, generator=g)
+            if t % 100 == 0:
+                run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss)
+        thresholds = [0.25, 0.5, 1.0, 2.0, float("inf")]
+        conf, div = [], []
+        with torch.no_grad():
+            for th in thresholds:
+                z = (torch.randn(cfg.samples, cfg.latent_dim, generator=g) if math.isinf(th)
+                     else truncated_normal((cfg.samples, cfg.latent_dim), th, g))
+                x = G(z)
+                conf.append(F.softmax(clf(x), -1).max(1).values.mean().item())
+                div.append(torch.pdist(x[:300]).mean().item())
+            z0, z1 = torch.randn(cfg.latent_dim, generator=g), torch.randn(cfg.latent_dim, generator=g)
+            path = G(slerp(z0, z1, torch.linspace(0, 1, 16)))                  # (16, 64)
+            steps = (path[1:] - path[:-1]).norm(dim=1)
+        out["truncation_confidence_gain"] = conf[1] - conf[-1]
+        out["truncation_diversity_drop"] = div[-1] - div[1]
+        out["interp_max_over_mean_step"] = (steps.max() / steps.mean().clamp_min(1e-12)).item()
+        # progressive fade-in: alpha = 0 reproduces the upsampled previous stage
+        P = ProgressiveGenerator(8, 16, max_stage=1)
+        zp = torch.randn(4, 8, generator=g)
+        with torch.no_grad():
+            up = F.interpolate(P(zp, 0), scale_factor=2, mode="nearest")
+            out["fade_in_alpha0_err"] = (P(zp, 1, 0.0) - up).abs().max().item()
+        # GLO on 100 digits
+        glo = GLO(100, 8, 64, (128,))
+        opt = torch.optim.Adam(glo.parameters(), 1e-2)
+        idx = torch.arange(100)
+        for t in range(cfg.glo_steps):
+            loss = glo.loss(idx, xtr[:100])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if t % 20 == 0:
+                run.log(step=t, glo_mse=loss.item())
+        out["glo_mse"] = loss.item()
+        # sequence GAN: real sequences count up by one (mod V); D on one-hot tokens; G by REINFORCE
+        V, T = 6, 5
+        seq_g = SequenceGenerator(V, 32)
+        seq_d = nn.Sequential(nn.Linear(V * T, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
+        opt_sg, opt_sd = torch.optim.Adam(seq_g.parameters(), 1e-2), torch.optim.Adam(seq_d.parameters(), 1e-3)
+        rewards = []
+        for t in range(cfg.seq_steps):
+            start = torch.randint(V, (128, 1), generator=g)
+            real_seq = (start + torch.arange(T)) % V                           # (128, T)
+            toks, logp = seq_g.sample(128, T, g)
+            onehot = lambda s: F.one_hot(s, V).float().flatten(1)
+            d_loss = gan_discriminator_loss(seq_d(onehot(real_seq)), seq_d(onehot(toks)))
+            opt_sd.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_sd.step()
+            with torch.no_grad():
+                reward = torch.sigmoid(seq_d(onehot(toks))).squeeze(1)          # (128,)
+                valid = ((toks[:, 1:] - toks[:, :-1]) % V == 1).all(1).float().mean().item()
+            loss = reinforce_loss(logp, reward)
+            opt_sg.zero_grad(set_to_none=True)
+            loss.backward()
+            opt_sg.step()
+            rewards.append(valid)
+            run.log(step=t, seq_reward=reward.mean().item(), seq_valid=valid)
+        k = max(len(rewards) // 10, 1)
+        out["seq_valid_first"], out["seq_valid_last"] = sum(rewards[:k]) / k, sum(rewards[-k:]) / k
+        out["seq_reward_gain"] = out["seq_valid_last"] - out["seq_valid_first"]
+    fig = Figure(figsize=(14, 4))
+    ax = fig.subplots(1, 3)
+    xs = [str(t) for t in thresholds]
+    ax[0].plot(xs, conf, "o-", label="classifier confidence"); ax[0].set_xlabel("truncation threshold")
+    ax2 = ax[0].twinx(); ax2.plot(xs, div, "s--", color="C1", label="diversity"); ax[0].set_title("truncation trick")
+    ax[0].legend(loc="lower left"); ax2.legend(loc="lower right")
+    ax[1].imshow(path.view(16, 8, 8).permute(1, 0, 2).reshape(8, 128).numpy(), cmap="gray_r")
+    ax[1].set_title("slerp interpolation"); ax[1].axis("off")
+    ax[2].plot(rewards); ax[2].set_title("sequence GAN: fraction of valid sequences"); ax[2].set_xlabel("step")
+    fig.tight_layout()
+    run.save_figure(fig, "gan_extras")
     return out
