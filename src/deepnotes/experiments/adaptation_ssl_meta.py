@@ -453,3 +453,80 @@ def clip_zero_shot(cfg: CLIPConfig, run: Run) -> dict:
     return {"retrieval_top1": float(retrieval), "zero_shot_heldout_acc": zs_acc, "zero_shot_seen_acc": zs_seen,
             "zero_shot_heldout_acc_minus_chance": zs_acc - 1 / 16, "linear_probe_acc": probe,
             "probe_minus_zero_shot": probe - zs_seen}
+
+
+# --- SimCLR label efficiency -------------------------------------------------------------------
+
+@dataclass
+class SimCLRConfig:
+    steps: int = 800
+    batch_size: int = 128
+    lr: float = 1e-3
+    temperature: float = 0.5
+    scratch_epochs: int = 100
+
+
+def _shift_noise(x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
+    """Random shift by up to 1 pixel (zero fill), random 6x6 crop resized to 8x8 half the time, noise 0.1."""
+    N = len(x)
+    pad = F.pad(x, (1, 1, 1, 1))                                                  # (N, 1, 10, 10)
+    dx, dy = torch.randint(3, (N,), generator=g), torch.randint(3, (N,), generator=g)
+    out = torch.stack([pad[i, :, dy[i]:dy[i] + 8, dx[i]:dx[i] + 8] for i in range(N)])  # (N, 1, 8, 8)
+    crop = torch.rand(N, generator=g) < 0.5
+    if crop.any():
+        o = torch.randint(3, (2,), generator=g)
+        out[crop] = F.interpolate(out[crop][:, :, o[0]:o[0] + 6, o[1]:o[1] + 6], size=8, mode="bilinear",
+                                  align_corners=False)
+    return (out + 0.1 * torch.randn(out.shape, generator=g)).clamp(0, 1)
+
+
+@experiment("ada-simclr", chapter="adaptation_ssl_meta", exp_id="exp.ada.simclr",
+            items=["adaptation_ssl_meta.simclr", "adaptation_ssl_meta.nt_xent", "interpretability.linear_probe",
+                   "transformers_nlp.cosine_similarity"],
+            bars=[Bar("simclr_minus_scratch_1pct", ">", 0.0), Bar("simclr_minus_scratch_10pct", ">", 0.0),
+                  Bar("encoder_minus_head_probe", ">", 0.0), Bar("simclr_minus_random_probe", ">=", 0.10)],
+            quick=dict(steps=2, scratch_epochs=1), budget="~60 s")
+def simclr_label_efficiency(cfg: SimCLRConfig, run: Run) -> dict:
+    """SimCLR label efficiency: linear probes with 1/10/100% labels vs supervised from scratch."""
+    g = run.generator
+    xtr, ytr = _digits("train")
+    xte, yte = _digits("test")
+    torch.manual_seed(run.seed)
+    enc = _mlp(64, 256, 128)
+    random_enc = _mlp(64, 256, 128)
+    model = SimCLR(enc, 128, proj_dim=32, hidden=128, temperature=cfg.temperature)
+    opt = torch.optim.Adam(model.parameters(), cfg.lr)
+    for step in range(cfg.steps):
+        idx = torch.randperm(len(xtr), generator=g)[: cfg.batch_size]
+        v1, v2 = simclr_views(xtr[idx], _shift_noise, g)
+        opt.zero_grad()
+        loss = model.loss(v1, v2)
+        loss.backward()
+        opt.step()
+        if step % 20 == 0:
+            run.log(step=step, nt_xent=loss.item())
+    ftr, fte = _features(enc, xtr), _features(enc, xte)
+    out: dict[str, float] = {}
+    fracs = (0.01, 0.1, 1.0)
+    for frac in fracs:
+        n = max(int(frac * len(xtr)), 10)
+        sub = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(run.seed))[:n]
+        out[f"simclr_probe_{frac}"] = _linear_probe(ftr[sub], ytr[sub], fte, yte)
+        torch.manual_seed(run.seed)
+        scratch = nn.Sequential(_mlp(64, 256, 128), nn.Linear(128, 10))
+        _train_cls(scratch, xtr[sub], ytr[sub], cfg.scratch_epochs, 32, cfg.lr, g)
+        out[f"scratch_{frac}"] = _acc(scratch(xte).detach(), yte)
+    head = nn.Sequential(enc, model.projector)
+    out["head_probe"] = _linear_probe(_features(head, xtr), ytr, _features(head, xte), yte)
+    out["random_probe"] = _linear_probe(_features(random_enc, xtr), ytr, _features(random_enc, xte), yte)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([f * 100 for f in fracs], [out[f"simclr_probe_{f}"] for f in fracs], "o-", label="SimCLR + linear probe")
+    ax.plot([f * 100 for f in fracs], [out[f"scratch_{f}"] for f in fracs], "s-", label="supervised from scratch")
+    ax.axhline(out["random_probe"], ls=":", c="grey", label="random encoder probe (100%)")
+    ax.set_xscale("log"); ax.set_xlabel("% of training labels"); ax.set_ylabel("test accuracy"); ax.legend()
+    run.save_figure(fig, "simclr_label_efficiency")
+    out.update({"simclr_minus_scratch_1pct": out["simclr_probe_0.01"] - out["scratch_0.01"],
+                "simclr_minus_scratch_10pct": out["simclr_probe_0.1"] - out["scratch_0.1"],
+                "encoder_minus_head_probe": out["simclr_probe_1.0"] - out["head_probe"],
+                "simclr_minus_random_probe": out["simclr_probe_1.0"] - out["random_probe"]})
+    return out
