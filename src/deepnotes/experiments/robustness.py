@@ -73,7 +73,7 @@ def _fit(model: nn.Module, x, y, steps: int, lr: float = 1e-2, seed: int = 0, ru
         loss.backward()
         opt.step()
         if run is not None and s % 20 == 0:
-            run.log(step=s, **{f"{tag}loss": float(loss)})
+            run.log(step=s, **{f"{tag}loss": loss.item()})
     return model.eval().requires_grad_(False)
 
 
@@ -329,7 +329,7 @@ def special_attacks(cfg: SpecialAttacksConfig, run: Run) -> dict:
             opt.zero_grad()
             loss.backward()
             opt.step()
-            run.log(step=t, reprogram_loss=float(loss))
+            run.log(step=t, reprogram_loss=loss.item())
         with torch.no_grad():
             rep_acc = float((prog(small[100:]).argmax(-1) == ry[100:]).float().mean())
 
@@ -389,7 +389,7 @@ def defenses(cfg: DefensesConfig, run: Run) -> dict:
             loss.backward()
             opt.step()
             if t % 20 == 0:
-                run.log(step=t, ae_loss=float(loss))
+                run.log(step=t, ae_loss=loss.item())
         rand_def = RandomizationDefense(m, 1.25, seed=s)
         defences = {"blur": InputTransformDefense(m, "blur", sigma=0.5, kernel_size=3),
                     "median": InputTransformDefense(m, "median", kernel_size=3),
