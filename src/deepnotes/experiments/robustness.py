@@ -215,8 +215,9 @@ def black_box_attacks(cfg: BlackBoxConfig, run: Run) -> dict:
         # finite differences on a smooth (tanh) model: compare with autograd
         torch.manual_seed(s)
         smooth = _fit(nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10)), x, y, cfg.train_steps)
+        smooth = smooth.double()        # confident predictions have tiny losses: float64 keeps h = 1e-3 exact enough
         counter = QueryCounter(smooth)
-        xs, ys = xt[:cfg.n_fd], yt[:cfg.n_fd]
+        xs, ys = xt[:cfg.n_fd].double(), yt[:cfg.n_fd]
         est = finite_difference_gradient(counter, xs, ys)
         xr = xs.clone().requires_grad_(True)
         F.cross_entropy(smooth(xr), ys, reduction="sum").backward()
