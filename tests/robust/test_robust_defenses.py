@@ -39,7 +39,6 @@ def test_blur_defence_reduces_fgsm(digits_mlp, digits):
         InputTransformDefense(digits_mlp, "jpeg2000")
 
 
-@pytest.mark.syllabus("robustness.adaptive_attack")
 def test_adaptive_attack_restores_success(digits_mlp, digits):
     _, _, xt, yt = digits
     eps = 0.1
@@ -63,7 +62,6 @@ def test_adaptive_attack_restores_success(digits_mlp, digits):
 
 
 @pytest.mark.syllabus("robustness.randomization_defense")
-@pytest.mark.syllabus("robustness.adaptive_attack")
 def test_randomization_defence(digits_mlp, digits):
     _, _, xt, yt = digits
     d = RandomizationDefense(digits_mlp, max_scale=1.25)

@@ -364,7 +364,7 @@ class DefensesConfig:
 
 @experiment("defenses", chapter="robustness", exp_id="exp.rob.defenses",
             items=["robustness.input_transform_defense", "robustness.generator_defense",
-                   "robustness.randomization_defense", "robustness.adaptive_attack", "robustness.adversarial_training"],
+                   "robustness.randomization_defense", "robustness.adversarial_training"],
             bars=[Bar("blur_naive_success_drop", ">", 0.0, "passive defence reduces naive attack success"),
                   Bar("blur_clean_cost", "<", 0.05, "small clean-accuracy cost"),
                   Bar("blur_adaptive_minus_naive", ">", 0.0, "adaptive attack restores success"),
