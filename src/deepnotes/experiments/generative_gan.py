@@ -439,7 +439,7 @@ def gan_stability(cfg: GANStabilityConfig, run: Run) -> dict:
 @dataclass
 class GANExtrasConfig:
     clf_steps: int = 300
-    gan_steps: int = 1000
+    gan_steps: int = 2500
     glo_steps: int = 300
     seq_steps: int = 300
     batch_size: int = 128
@@ -515,7 +515,7 @@ def gan_extras(cfg: GANExtrasConfig, run: Run) -> dict:
         V, T = 6, 5
         seq_g = SequenceGenerator(V, 32)
         seq_d = nn.Sequential(nn.Linear(V * T, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
-        opt_sg, opt_sd = torch.optim.Adam(seq_g.parameters(), 1e-2), torch.optim.Adam(seq_d.parameters(), 1e-3)
+        opt_sg, opt_sd = torch.optim.Adam(seq_g.parameters(), 5e-3), torch.optim.Adam(seq_d.parameters(), 1e-3)
         rewards = []
         for t in range(cfg.seq_steps):
             start = torch.randint(V, (128, 1), generator=g)
@@ -527,7 +527,7 @@ def gan_extras(cfg: GANExtrasConfig, run: Run) -> dict:
             d_loss.backward()
             opt_sd.step()
             with torch.no_grad():
-                reward = torch.sigmoid(seq_d(onehot(toks))).squeeze(1)          # (128,)
+                reward = seq_d(onehot(toks)).squeeze(1)                         # (128,) D's logit as the reward
                 valid = ((toks[:, 1:] - toks[:, :-1]) % V == 1).all(1).float().mean().item()
             loss = reinforce_loss(logp, reward)
             opt_sg.zero_grad(set_to_none=True)
