@@ -138,7 +138,7 @@ def domain_adaptation(cfg: DomainAdaptationConfig, run: Run) -> dict:
 
     few = torch.randperm(len(xt_all), generator=g)[: cfg.target_labels]
     ft = copy.deepcopy(src)
-    _train_cls(ft, xt_all[few], yt_all[few], max(cfg.epochs // 2, 1), cfg.target_labels, cfg.lr / 2, g)
+    _train_cls(ft, xt_all[few], yt_all[few], 10 * cfg.epochs, cfg.target_labels, cfg.lr, g)
     ft_acc = _acc(ft(xte).detach(), yte)
 
     f2, c2 = make()
