@@ -88,7 +88,7 @@ class AEvsPCAConfig:
     lr: float = 3e-3
     ks: tuple = (2, 8, 16)
     dae_sigma: float = 0.3
-    sparse_weight: float = 0.05
+    sparse_weight: float = 0.2
     pretrain_steps: int = 600
     finetune_steps: int = 600
 
@@ -148,7 +148,7 @@ def ae_vs_pca(cfg: AEvsPCAConfig, run: Run) -> dict:
         out["sparse_active_fraction"] = (sae.encode(xte) > 1e-6).float().mean().item()
     # random data: nothing to compress
     noise_tr, noise_te = torch.rand(1000, 64, generator=gen), torch.rand(500, 64, generator=gen)
-    ae_n = _train(Autoencoder(64, 16, (128,), generator=gen), noise_tr, cfg.steps, cfg.lr, gen=gen)
+    ae_n = _train(Autoencoder(64, 2, (128,), generator=gen), noise_tr, cfg.steps, cfg.lr, gen=gen)   # k=2 of 64 iid dims
     out["noise_mse_over_var"] = _mse(ae_n, noise_te) / noise_te.var(0).mean().item()
     # layer-wise pretraining + fine-tuning vs end-to-end, same architecture and fine-tuning budget
 
