@@ -63,7 +63,8 @@ def test_vqvae_uses_codebook_on_digits():
             model.quantizer.restart_dead(out["z_e"], used)
     with torch.no_grad():
         out = model(x)
-    assert torch.equal(out["z_q"], model.quantizer.embedding.weight[out["indices"]])
+    # straight-through: z + (q - z).detach() equals the code vector q up to float rounding
+    torch.testing.assert_close(out["z_q"], model.quantizer.embedding.weight[out["indices"]])
     assert (torch.bincount(out["indices"], minlength=32) > 0).float().mean() > 0.5
 
 
@@ -92,7 +93,10 @@ def test_text_latent_is_shorter_token_sequence_and_learns():
     model = Seq2Seq2SeqAutoencoder(vocab_size=6, summary_length=4, hidden=32, generator=g)
     x = torch.randint(6, (64, 8), generator=g)
     logits, y = model(x)
-    assert y.shape == (64, 4, 6) and (y.sum(-1) == 1).all() and set(y.detach().unique().tolist()) <= {0.0, 1.0}
+    # straight-through Gumbel: one-hot forward values up to float rounding
+    assert y.shape == (64, 4, 6)
+    torch.testing.assert_close(y.sum(-1), torch.ones(64, 4))
+    torch.testing.assert_close(y, y.round(), rtol=0, atol=1e-6)
     loss0 = model.loss(x)
     loss0.backward()
     assert model.encoder.weight_ih_l0.grad.abs().sum() > 0                   # through the discrete summary
