@@ -38,22 +38,6 @@ __all__ = ["ConvArithmeticConfig", "ClassicalFiltersConfig", "ArchitectureShapes
            "ResidualDepthConfig", "TransferConfig", "EfficientBlocksConfig"]
 
 
-def _one_thread(fn):
-    """Run an experiment on one intra-op thread: these models are small, and on a shared 2-core
-    machine two OpenMP threads spin against each other (10x slower measured under load)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapped(cfg, run):
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(cfg, run)
-        finally:
-            torch.set_num_threads(before)
-    return wrapped
-
-
 def _plt():
     import matplotlib
     matplotlib.use("Agg")
@@ -78,7 +62,6 @@ class ConvArithmeticConfig:
                   Bar("inception_heatmap_size", "==", 8), Bar("causal_leak", "==", 0),
                   Bar("tcn_receptive_field", "==", 1024)],
             quick=dict(max_size=12, random_configs=10), budget="~15 s on 2 CPU cores")
-@_one_thread
 def conv_arithmetic(cfg: ConvArithmeticConfig, run: Run) -> dict[str, float]:
     """Shape formulas against real outputs; conv = C x, conv_T = C^T y; dilation, causality, counts."""
     g = run.generator
@@ -187,7 +170,6 @@ def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
             bars=[Bar("psnr_comparison_made", "==", 1), Bar("box_psnr_gain", ">", 0), Bar("gauss_psnr_gain", ">", 0),
                   Bar("spurious_edges_smoothed_over_raw", "<", 1), Bar("dog_identity_err", "<=", 1e-10)],
             quick=dict(crop=128), budget="~10 s on 2 CPU cores")
-@_one_thread
 def classical_filters(cfg: ClassicalFiltersConfig, run: Run) -> dict[str, float]:
     """Denoise the noisy camera image with 5x5 box and Gaussian filters; edges with and without smoothing."""
     from skimage import data as skdata
@@ -253,7 +235,6 @@ PUBLISHED = {"lenet5": 61_706, "alexnet": 62_378_344, "vgg16": 138_357_544, "res
             bars=[Bar("count_mismatches", "==", 0), Bar("vgg_fc1_share", ">=", 0.73), Bar("vgg_fc1_share", "<=", 0.75),
                   Bar("vgg_first_third_activation_share", ">", 0.5)],
             quick=dict(models=("lenet5", "alexnet", "resnet18")), budget="~10 s on 2 CPU cores (meta device: nothing allocated)")
-@_one_thread
 def architecture_shapes(cfg: ArchitectureShapesConfig, run: Run) -> dict[str, float]:
     """Build the classic CNNs on the meta device, count parameters, trace VGG-16's activation memory."""
     counts, mismatches = {}, 0
@@ -362,7 +343,6 @@ class CNNvsMLPConfig:
             bars=[Bar("cnn_minus_mlp_acc", ">=", 0.0), Bar("cnn_over_mlp_params", "<", 1.0),
                   Bar("lenet_acc", ">=", 0.97), Bar("max_vs_avg_measured", "==", 1), Bar("attention_gap_measured", "==", 1)],
             quick=dict(epochs=1, fractions=(0.1,)), budget="~4 min under contention (253 s measured)")
-@_one_thread
 def cnn_vs_mlp(cfg: CNNvsMLPConfig, run: Run) -> dict[str, float]:
     """MLP, LeNet-5 (digits padded to 32x32), small CNN with max / average pooling, pixel self-attention."""
     xtr, ytr = _digits("train")
@@ -428,7 +408,6 @@ class ResidualDepthConfig:
             bars=[Bar("plain_deep_minus_shallow_loss", ">", 0.0), Bar("residual_gap_over_plain_gap", "<=", 0.1),
                   Bar("plain_minus_residual_deep_loss", ">", 0.0)],
             quick=dict(depths=(8, 14), epochs=1, train_size=64), budget="~2.5 min on 2 CPU cores")
-@_one_thread
 def residual_depth(cfg: ResidualDepthConfig, run: Run) -> dict[str, float]:
     """Plain vs residual CIFAR-style ResNets of increasing depth on the digits: final TRAINING loss."""
     xtr, ytr = _digits("train")
@@ -476,7 +455,6 @@ class TransferConfig:
             bars=[Bar("finetune_minus_scratch_10shot", ">", 0.0), Bar("frozen_minus_scratch_10shot", ">", 0.0),
                   Bar("gap_closes_with_all_labels", ">", 0.0), Bar("frozen_backbone_changed", "==", 0)],
             quick=dict(pretrain_epochs=1, epochs=2, shots=(5,), seeds=1), budget="~1.5 min on 2 CPU cores")
-@_one_thread
 def transfer_digits(cfg: TransferConfig, run: Run) -> dict[str, float]:
     """Pretrain on digits 0-4, transfer to 5-9: scratch vs fine-tuning vs frozen features."""
     xtr, ytr = _digits("train")
@@ -581,7 +559,6 @@ class EfficientBlocksConfig:
             bars=[Bar("separable_minus_standard_acc", ">=", -0.03), Bar("separable_param_fraction", "<", 0.5),
                   Bar("se_param_formula_err", "==", 0), Bar("se_minus_plain_acc", ">=", -0.01)],
             quick=dict(epochs=1, seeds=1, channels=16, train_size=128), budget="~1.5 min on 2 CPU cores")
-@_one_thread
 def efficient_blocks(cfg: EfficientBlocksConfig, run: Run) -> dict[str, float]:
     """Standard vs depthwise-separable 3x3 convs, with and without squeeze-and-excitation, on digits."""
     xtr, ytr = _digits("train")

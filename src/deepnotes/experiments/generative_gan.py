@@ -25,7 +25,6 @@ The small full-batch loops run on one thread (faster than two on the shared CPU)
 """
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 
@@ -49,16 +48,6 @@ from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["GANTheoryConfig", "ModeAveragingConfig", "GANEvaluationConfig", "GANStabilityConfig", "GANExtrasConfig", "ConditionalGANsConfig"]
-
-
-@contextlib.contextmanager
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n)
 
 
 def _normal_pdf(x: torch.Tensor, mu: float, sd: float) -> torch.Tensor:
@@ -89,63 +78,62 @@ def gan_theory(cfg: GANTheoryConfig, run: Run) -> dict:
     """1-D GAN, optimal discriminator, JS saturation vs W1, saturating vs non-saturating gradients."""
     g = run.generator
     torch.manual_seed(run.seed)
-    with _one_thread():
-        # 1) GAN on N(4, 1.25^2) with alternating updates (Adam, beta1 = 0.5); 4-D noise (a 1-D z
-        #    collapsed to a narrow spike in our runs)
-        G, D = GANGenerator(4, 1, (16,)), GANDiscriminator(1, (32,))
-        opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=(0.5, 0.999))
-        real = lambda n: 4 + 1.25 * torch.randn(n, 1, generator=g)
-        for t in run.progress(range(cfg.gan_steps)):
-            r = gan_train_step(G, D, opt_g, opt_d, real, 4, cfg.batch_size, generator=g)
-            if t % 50 == 0:
-                with torch.no_grad():
-                    x = G.sample(1000, generator=g)
-                run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss, gen_mean=x.mean().item(), gen_std=x.std().item())
-        with torch.no_grad():
-            xg = G.sample(cfg.eval_samples, generator=g)
-        gen_mean_err, gen_std_err = abs(xg.mean().item() - 4), abs(xg.std().item() - 1.25)
+    # 1) GAN on N(4, 1.25^2) with alternating updates (Adam, beta1 = 0.5); 4-D noise (a 1-D z
+    #    collapsed to a narrow spike in our runs)
+    G, D = GANGenerator(4, 1, (16,)), GANDiscriminator(1, (32,))
+    opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=(0.5, 0.999))
+    real = lambda n: 4 + 1.25 * torch.randn(n, 1, generator=g)
+    for t in run.progress(range(cfg.gan_steps)):
+        r = gan_train_step(G, D, opt_g, opt_d, real, 4, cfg.batch_size, generator=g)
+        if t % 50 == 0:
+            with torch.no_grad():
+                x = G.sample(1000, generator=g)
+            run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss, gen_mean=x.mean().item(), gen_std=x.std().item())
+    with torch.no_grad():
+        xg = G.sample(cfg.eval_samples, generator=g)
+    gen_mean_err, gen_std_err = abs(xg.mean().item() - 4), abs(xg.std().item() - 1.25)
 
-        # 2) D trained against a fixed affine generator N(2.5, 0.8^2): compare with D*
-        D2 = GANDiscriminator(1, (32, 32))
-        opt = torch.optim.Adam(D2.parameters(), 3e-3)
-        for _ in range(cfg.d_steps):
-            loss = gan_discriminator_loss(D2(real(512)), D2(2.5 + 0.8 * torch.randn(512, 1, generator=g)))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        grid = torch.linspace(-1, 8, 181)[:, None]
-        pd, pg = _normal_pdf(grid, 4, 1.25), _normal_pdf(grid, 2.5, 0.8)
-        d_star = optimal_discriminator(pd, pg)
-        with torch.no_grad():
-            d_hat = D2.prob(grid)
-        mass = (pd + pg) > 0.05                                  # where the data actually lie
-        d_star_err = (d_hat - d_star)[mass].abs().max().item()
+    # 2) D trained against a fixed affine generator N(2.5, 0.8^2): compare with D*
+    D2 = GANDiscriminator(1, (32, 32))
+    opt = torch.optim.Adam(D2.parameters(), 3e-3)
+    for _ in range(cfg.d_steps):
+        loss = gan_discriminator_loss(D2(real(512)), D2(2.5 + 0.8 * torch.randn(512, 1, generator=g)))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    grid = torch.linspace(-1, 8, 181)[:, None]
+    pd, pg = _normal_pdf(grid, 4, 1.25), _normal_pdf(grid, 2.5, 0.8)
+    d_star = optimal_discriminator(pd, pg)
+    with torch.no_grad():
+        d_hat = D2.prob(grid)
+    mass = (pd + pg) > 0.05                                  # where the data actually lie
+    d_star_err = (d_hat - d_star)[mass].abs().max().item()
 
-        # 3) disjoint supports: JS stays ln 2, W1 grows linearly; D separates them perfectly
-        seps = torch.arange(1, 11, dtype=torch.float64)
-        js, w1 = [], []
-        for s in seps:
-            p, q = torch.zeros(32, dtype=torch.float64), torch.zeros(32, dtype=torch.float64)
-            p[0], q[int(s)] = 1, 1                                # point masses at 0 and s
-            js.append(js_divergence(p, q).item())
-            w1.append(wasserstein_1d(torch.zeros(1, dtype=torch.float64), s.view(1)).item())
-        D3 = GANDiscriminator(1, (16,))
-        opt = torch.optim.Adam(D3.parameters(), 1e-2)
-        for _ in range(max(cfg.d_steps // 4, 20)):
-            xr, xf = torch.rand(256, 1, generator=g), 3 + torch.rand(256, 1, generator=g)
-            loss = gan_discriminator_loss(D3(xr), D3(xf))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        xr, xf = torch.rand(2000, 1, generator=g), 3 + torch.rand(2000, 1, generator=g)
-        with torch.no_grad():
-            acc = 0.5 * ((D3(xr) > 0).float().mean() + (D3(xf) < 0).float().mean()).item()
-            fake_logits = D3(xf)
-        l = fake_logits.clone().requires_grad_(True)
-        (g_sat,) = torch.autograd.grad(gan_generator_saturating_loss(l) * len(l), l)
-        (g_ns,) = torch.autograd.grad(gan_generator_loss(l) * len(l), l)
-        sat, ns = g_sat.abs().mean().item(), g_ns.abs().mean().item()
+    # 3) disjoint supports: JS stays ln 2, W1 grows linearly; D separates them perfectly
+    seps = torch.arange(1, 11, dtype=torch.float64)
+    js, w1 = [], []
+    for s in seps:
+        p, q = torch.zeros(32, dtype=torch.float64), torch.zeros(32, dtype=torch.float64)
+        p[0], q[int(s)] = 1, 1                                # point masses at 0 and s
+        js.append(js_divergence(p, q).item())
+        w1.append(wasserstein_1d(torch.zeros(1, dtype=torch.float64), s.view(1)).item())
+    D3 = GANDiscriminator(1, (16,))
+    opt = torch.optim.Adam(D3.parameters(), 1e-2)
+    for _ in range(max(cfg.d_steps // 4, 20)):
+        xr, xf = torch.rand(256, 1, generator=g), 3 + torch.rand(256, 1, generator=g)
+        loss = gan_discriminator_loss(D3(xr), D3(xf))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    xr, xf = torch.rand(2000, 1, generator=g), 3 + torch.rand(2000, 1, generator=g)
+    with torch.no_grad():
+        acc = 0.5 * ((D3(xr) > 0).float().mean() + (D3(xf) < 0).float().mean()).item()
+        fake_logits = D3(xf)
+    l = fake_logits.clone().requires_grad_(True)
+    (g_sat,) = torch.autograd.grad(gan_generator_saturating_loss(l) * len(l), l)
+    (g_ns,) = torch.autograd.grad(gan_generator_loss(l) * len(l), l)
+    sat, ns = g_sat.abs().mean().item(), g_ns.abs().mean().item()
 
     fig = Figure(figsize=(15, 3.6))
     ax = fig.subplots(1, 4)
@@ -220,43 +208,42 @@ def mode_averaging(cfg: ModeAveragingConfig, run: Run) -> dict:
     """y = +-1 given x: MSE regression vs mixture-density head vs conditional GAN."""
     g = run.generator
     torch.manual_seed(run.seed)
-    with _one_thread():
-        x, y = bimodal_regression_data(cfg.n, generator=g)
-        mse = fit_mse_regressor(x, y, steps=cfg.mse_steps)
-        xe = torch.rand(cfg.eval_samples, 1, generator=g) * 2 - 1
-        with torch.no_grad():
-            mse_pred = mse(xe)
-        mog = _MoGHead()
-        opt = torch.optim.Adam(mog.parameters(), 1e-2)
-        for t in range(cfg.mog_steps):
-            loss = mog.nll(x, y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if t % 50 == 0:
-                run.log(step=t, mog_nll=loss.item())
-        y_mog = mog.sample(xe, g)
-        # conditional GAN: G(z, x) -> y, D(y, x); x is the condition, concatenated to the inputs
-        G, D = GANGenerator(2, 1, (32, 32)), GANDiscriminator(2, (32, 32))
-        opt_g = torch.optim.Adam(G.parameters(), 2e-3, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(D.parameters(), 2e-3, betas=(0.5, 0.999))
-        for t in run.progress(range(cfg.gan_steps)):
-            idx = torch.randint(cfg.n, (cfg.batch_size,), generator=g)
-            xb, yb = x[idx], y[idx]
-            z = torch.randn(cfg.batch_size, 1, generator=g)
-            fake = G(torch.cat([z, xb], 1))
-            d_loss = gan_discriminator_loss(D(torch.cat([yb, xb], 1)), D(torch.cat([fake.detach(), xb], 1)))
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
-            g_loss = gan_generator_loss(D(torch.cat([fake, xb], 1)))
-            opt_g.zero_grad(set_to_none=True)
-            g_loss.backward()
-            opt_g.step()
-            if t % 50 == 0:
-                run.log(step=t, d_loss=d_loss.item(), g_loss=g_loss.item())
-        with torch.no_grad():
-            y_gan = G(torch.cat([torch.randn(cfg.eval_samples, 1, generator=g), xe], 1))
+    x, y = bimodal_regression_data(cfg.n, generator=g)
+    mse = fit_mse_regressor(x, y, steps=cfg.mse_steps)
+    xe = torch.rand(cfg.eval_samples, 1, generator=g) * 2 - 1
+    with torch.no_grad():
+        mse_pred = mse(xe)
+    mog = _MoGHead()
+    opt = torch.optim.Adam(mog.parameters(), 1e-2)
+    for t in range(cfg.mog_steps):
+        loss = mog.nll(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if t % 50 == 0:
+            run.log(step=t, mog_nll=loss.item())
+    y_mog = mog.sample(xe, g)
+    # conditional GAN: G(z, x) -> y, D(y, x); x is the condition, concatenated to the inputs
+    G, D = GANGenerator(2, 1, (32, 32)), GANDiscriminator(2, (32, 32))
+    opt_g = torch.optim.Adam(G.parameters(), 2e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), 2e-3, betas=(0.5, 0.999))
+    for t in run.progress(range(cfg.gan_steps)):
+        idx = torch.randint(cfg.n, (cfg.batch_size,), generator=g)
+        xb, yb = x[idx], y[idx]
+        z = torch.randn(cfg.batch_size, 1, generator=g)
+        fake = G(torch.cat([z, xb], 1))
+        d_loss = gan_discriminator_loss(D(torch.cat([yb, xb], 1)), D(torch.cat([fake.detach(), xb], 1)))
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        g_loss = gan_generator_loss(D(torch.cat([fake, xb], 1)))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        if t % 50 == 0:
+            run.log(step=t, d_loss=d_loss.item(), g_loss=g_loss.item())
+    with torch.no_grad():
+        y_gan = G(torch.cat([torch.randn(cfg.eval_samples, 1, generator=g), xe], 1))
     mog_near, mog_min = _mode_stats(y_mog)
     gan_near, gan_min = _mode_stats(y_gan)
     fig = Figure(figsize=(12, 3.6))
@@ -296,31 +283,30 @@ def gan_evaluation(cfg: GANEvaluationConfig, run: Run) -> dict:
     torch.manual_seed(run.seed)
     xtr, ytr = datasets.load("digits", "train", flatten=True).tensors
     xte = datasets.load("digits", "test", flatten=True).tensors[0]
-    with _one_thread():
-        body = nn.Sequential(nn.Linear(64, 64), nn.ReLU())
-        clf = nn.Sequential(body, nn.Linear(64, 10))
-        opt = torch.optim.Adam(clf.parameters(), 1e-2)
-        for t in range(cfg.clf_steps):
-            loss = F.cross_entropy(clf(xtr), ytr)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        G, D = GANGenerator(cfg.latent_dim, 64, (128, 128), output="sigmoid"), GANDiscriminator(64, (128, 64))
-        opt_g = torch.optim.Adam(G.parameters(), 2e-4 * 5, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(D.parameters(), 2e-4 * 5, betas=(0.5, 0.999))
-        real = lambda n: xtr[torch.randint(len(xtr), (n,), generator=g)]
-        for t in run.progress(range(cfg.gan_steps)):
-            r = gan_train_step(G, D, opt_g, opt_d, real, cfg.latent_dim, cfg.batch_size, generator=g)
-            if t % 100 == 0:
-                run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss)
-        with torch.no_grad():
-            n = min(cfg.samples, len(xte))
-            sets = {"real": xte[:n], "gan": G.sample(n, generator=g),
-                    "collapsed": (xtr[:1] + 0.02 * torch.randn(n, 64, generator=g)).clamp(0, 1),
-                    "memory": xtr[torch.randint(len(xtr), (n,), generator=g)]}
-            feats = {k: body(v) for k, v in sets.items()}
-            probs = {k: F.softmax(clf(v), -1) for k, v in sets.items()}
-            ref = body(xtr)
+    body = nn.Sequential(nn.Linear(64, 64), nn.ReLU())
+    clf = nn.Sequential(body, nn.Linear(64, 10))
+    opt = torch.optim.Adam(clf.parameters(), 1e-2)
+    for t in range(cfg.clf_steps):
+        loss = F.cross_entropy(clf(xtr), ytr)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    G, D = GANGenerator(cfg.latent_dim, 64, (128, 128), output="sigmoid"), GANDiscriminator(64, (128, 64))
+    opt_g = torch.optim.Adam(G.parameters(), 2e-4 * 5, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), 2e-4 * 5, betas=(0.5, 0.999))
+    real = lambda n: xtr[torch.randint(len(xtr), (n,), generator=g)]
+    for t in run.progress(range(cfg.gan_steps)):
+        r = gan_train_step(G, D, opt_g, opt_d, real, cfg.latent_dim, cfg.batch_size, generator=g)
+        if t % 100 == 0:
+            run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss)
+    with torch.no_grad():
+        n = min(cfg.samples, len(xte))
+        sets = {"real": xte[:n], "gan": G.sample(n, generator=g),
+                "collapsed": (xtr[:1] + 0.02 * torch.randn(n, 64, generator=g)).clamp(0, 1),
+                "memory": xtr[torch.randint(len(xtr), (n,), generator=g)]}
+        feats = {k: body(v) for k, v in sets.items()}
+        probs = {k: F.softmax(clf(v), -1) for k, v in sets.items()}
+        ref = body(xtr)
     out = {f"{k}_fid": fid_from_features(ref, feats[k]).item() for k in sets}
     out.update({f"{k}_is": inception_score(probs[k]).item() for k in sets})
     out.update({f"{k}_class_entropy": class_entropy(probs[k]).item() for k in sets})
@@ -381,44 +367,43 @@ def gan_stability(cfg: GANStabilityConfig, run: Run) -> dict:
                 "spectral_norm": dict(loss="nonsat"), "lsgan": dict(loss="lsgan"),
                 "instance_noise": dict(loss="minimax"), "minibatch_std": dict(loss="minimax")}
     out, samples, critic_track = {}, {}, ([], [])
-    with _one_thread():
-        for name, kw in variants.items():
-            torch.manual_seed(run.seed)
-            G = GANGenerator(2, 2, (64, 64))
-            if name == "minibatch_std":
-                D = nn.Sequential(MinibatchStdDev(), GANDiscriminator(3, (64, 64)))
-            else:
-                D = GANDiscriminator(2, (64, 64))
-            if name == "spectral_norm":
-                for m in D.modules():
-                    if isinstance(m, nn.Linear):
-                        spectral_norm(m)
-            if name == "wgan_clip":
-                opt_g, opt_d = torch.optim.RMSprop(G.parameters(), 5e-4), torch.optim.RMSprop(D.parameters(), 5e-4)
-            else:
-                betas = (0.0, 0.9) if name == "wgan_gp" else (0.5, 0.999)
-                opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=betas)
-                opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=betas)
-            noise = InstanceNoise(0.5, max(cfg.steps // 2, 1)) if name == "instance_noise" else None
-            for t in range(cfg.steps):
-                r = gan_train_step(G, D, opt_g, opt_d, real, 2, cfg.batch_size, instance_noise=noise, step=t,
-                                   generator=g, **kw)
-                if (t + 1) % cfg.eval_every == 0:
+    for name, kw in variants.items():
+        torch.manual_seed(run.seed)
+        G = GANGenerator(2, 2, (64, 64))
+        if name == "minibatch_std":
+            D = nn.Sequential(MinibatchStdDev(), GANDiscriminator(3, (64, 64)))
+        else:
+            D = GANDiscriminator(2, (64, 64))
+        if name == "spectral_norm":
+            for m in D.modules():
+                if isinstance(m, nn.Linear):
+                    spectral_norm(m)
+        if name == "wgan_clip":
+            opt_g, opt_d = torch.optim.RMSprop(G.parameters(), 5e-4), torch.optim.RMSprop(D.parameters(), 5e-4)
+        else:
+            betas = (0.0, 0.9) if name == "wgan_gp" else (0.5, 0.999)
+            opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=betas)
+            opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=betas)
+        noise = InstanceNoise(0.5, max(cfg.steps // 2, 1)) if name == "instance_noise" else None
+        for t in range(cfg.steps):
+            r = gan_train_step(G, D, opt_g, opt_d, real, 2, cfg.batch_size, instance_noise=noise, step=t,
+                               generator=g, **kw)
+            if (t + 1) % cfg.eval_every == 0:
+                with torch.no_grad():
+                    cov = mode_coverage(G.sample(cfg.samples, generator=g), mix.means, mix.std)
+                run.log(step=t, **{f"{name}_modes": cov["modes_covered"], f"{name}_hq": cov["high_quality"],
+                                   f"{name}_critic": r.critic_value})
+                if name == "wgan_gp":
+                    critic_track[0].append(r.critic_value)
                     with torch.no_grad():
-                        cov = mode_coverage(G.sample(cfg.samples, generator=g), mix.means, mix.std)
-                    run.log(step=t, **{f"{name}_modes": cov["modes_covered"], f"{name}_hq": cov["high_quality"],
-                                       f"{name}_critic": r.critic_value})
-                    if name == "wgan_gp":
-                        critic_track[0].append(r.critic_value)
-                        with torch.no_grad():
-                            xs = G.sample(cfg.samples, generator=g).double()
-                        critic_track[1].append(-torch.cdist(xs, mix.means).min(1).values.mean().item())
-            with torch.no_grad():
-                x = G.sample(cfg.samples, generator=g)
-            cov = mode_coverage(x, mix.means, mix.std)
-            samples[name] = x
-            out[f"{name}_modes"] = float(cov["modes_covered"])
-            out[f"{name}_high_quality"] = cov["high_quality"]
+                        xs = G.sample(cfg.samples, generator=g).double()
+                    critic_track[1].append(-torch.cdist(xs, mix.means).min(1).values.mean().item())
+        with torch.no_grad():
+            x = G.sample(cfg.samples, generator=g)
+        cov = mode_coverage(x, mix.means, mix.std)
+        samples[name] = x
+        out[f"{name}_modes"] = float(cov["modes_covered"])
+        out[f"{name}_high_quality"] = cov["high_quality"]
     out["gp_minus_vanilla_modes"] = out["wgan_gp_modes"] - out["vanilla_modes"]
     out["sn_minus_vanilla_modes"] = out["spectral_norm_modes"] - out["vanilla_modes"]
     out["instance_noise_minus_vanilla_modes"] = out["instance_noise_modes"] - out["vanilla_modes"]
@@ -462,82 +447,81 @@ def gan_extras(cfg: GANExtrasConfig, run: Run) -> dict:
     torch.manual_seed(run.seed)
     xtr, ytr = datasets.load("digits", "train", flatten=True).tensors
     out: dict = {}
-    with _one_thread():
-        clf = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
-        opt = torch.optim.Adam(clf.parameters(), 1e-2)
-        for _ in range(cfg.clf_steps):
-            loss = F.cross_entropy(clf(xtr), ytr)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        G, D = GANGenerator(cfg.latent_dim, 64, (128, 128), output="sigmoid"), GANDiscriminator(64, (128, 64))
-        opt_g = torch.optim.Adam(G.parameters(), 1e-3, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(D.parameters(), 1e-3, betas=(0.5, 0.999))
-        real = lambda n: xtr[torch.randint(len(xtr), (n,), generator=g)]
-        for t in run.progress(range(cfg.gan_steps)):
-            r = gan_train_step(G, D, opt_g, opt_d, real, cfg.latent_dim, cfg.batch_size, generator=g)
-            if t % 100 == 0:
-                run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss)
-        thresholds = [0.25, 0.5, 1.0, 2.0, float("inf")]
-        conf, div = [], []
+    clf = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.Adam(clf.parameters(), 1e-2)
+    for _ in range(cfg.clf_steps):
+        loss = F.cross_entropy(clf(xtr), ytr)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    G, D = GANGenerator(cfg.latent_dim, 64, (128, 128), output="sigmoid"), GANDiscriminator(64, (128, 64))
+    opt_g = torch.optim.Adam(G.parameters(), 1e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), 1e-3, betas=(0.5, 0.999))
+    real = lambda n: xtr[torch.randint(len(xtr), (n,), generator=g)]
+    for t in run.progress(range(cfg.gan_steps)):
+        r = gan_train_step(G, D, opt_g, opt_d, real, cfg.latent_dim, cfg.batch_size, generator=g)
+        if t % 100 == 0:
+            run.log(step=t, d_loss=r.d_loss, g_loss=r.g_loss)
+    thresholds = [0.25, 0.5, 1.0, 2.0, float("inf")]
+    conf, div = [], []
+    with torch.no_grad():
+        for th in thresholds:
+            z = (torch.randn(cfg.samples, cfg.latent_dim, generator=g) if math.isinf(th)
+                 else truncated_normal((cfg.samples, cfg.latent_dim), th, g))
+            x = G(z)
+            conf.append(F.softmax(clf(x), -1).max(1).values.mean().item())
+            div.append(torch.pdist(x[:300]).mean().item())
+        z0, z1 = torch.randn(cfg.latent_dim, generator=g), torch.randn(cfg.latent_dim, generator=g)
+        path = G(slerp(z0, z1, torch.linspace(0, 1, 16)))                  # (16, 64)
+        steps = (path[1:] - path[:-1]).norm(dim=1)
+    out["truncation_confidence_gain"] = conf[1] - conf[-1]
+    out["truncation_diversity_drop"] = div[-1] - div[1]
+    out["interp_max_over_mean_step"] = (steps.max() / steps.mean().clamp_min(1e-12)).item()
+    # progressive fade-in: alpha = 0 reproduces the upsampled previous stage
+    P = ProgressiveGenerator(8, 16, max_stage=1)
+    zp = torch.randn(4, 8, generator=g)
+    with torch.no_grad():
+        up = F.interpolate(P(zp, 0), scale_factor=2, mode="nearest")
+        out["fade_in_alpha0_err"] = (P(zp, 1, 0.0) - up).abs().max().item()
+    # GLO on 100 digits
+    glo = GLO(100, 8, 64, (128,))
+    opt = torch.optim.Adam(glo.parameters(), 1e-2)
+    idx = torch.arange(100)
+    for t in range(cfg.glo_steps):
+        loss = glo.loss(idx, xtr[:100])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if t % 20 == 0:
+            run.log(step=t, glo_mse=loss.item())
+    out["glo_mse"] = loss.item()
+    # sequence GAN: real sequences count up by one (mod V); D on one-hot tokens; G by REINFORCE
+    V, T = 6, 5
+    seq_g = SequenceGenerator(V, 32)
+    seq_d = nn.Sequential(nn.Linear(V * T, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
+    opt_sg, opt_sd = torch.optim.Adam(seq_g.parameters(), 5e-3), torch.optim.Adam(seq_d.parameters(), 1e-3)
+    rewards = []
+    for t in range(cfg.seq_steps):
+        start = torch.randint(V, (128, 1), generator=g)
+        real_seq = (start + torch.arange(T)) % V                           # (128, T)
+        toks, logp = seq_g.sample(128, T, g)
+        onehot = lambda s: F.one_hot(s, V).float().flatten(1)
+        d_loss = gan_discriminator_loss(seq_d(onehot(real_seq)), seq_d(onehot(toks)))
+        opt_sd.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_sd.step()
         with torch.no_grad():
-            for th in thresholds:
-                z = (torch.randn(cfg.samples, cfg.latent_dim, generator=g) if math.isinf(th)
-                     else truncated_normal((cfg.samples, cfg.latent_dim), th, g))
-                x = G(z)
-                conf.append(F.softmax(clf(x), -1).max(1).values.mean().item())
-                div.append(torch.pdist(x[:300]).mean().item())
-            z0, z1 = torch.randn(cfg.latent_dim, generator=g), torch.randn(cfg.latent_dim, generator=g)
-            path = G(slerp(z0, z1, torch.linspace(0, 1, 16)))                  # (16, 64)
-            steps = (path[1:] - path[:-1]).norm(dim=1)
-        out["truncation_confidence_gain"] = conf[1] - conf[-1]
-        out["truncation_diversity_drop"] = div[-1] - div[1]
-        out["interp_max_over_mean_step"] = (steps.max() / steps.mean().clamp_min(1e-12)).item()
-        # progressive fade-in: alpha = 0 reproduces the upsampled previous stage
-        P = ProgressiveGenerator(8, 16, max_stage=1)
-        zp = torch.randn(4, 8, generator=g)
-        with torch.no_grad():
-            up = F.interpolate(P(zp, 0), scale_factor=2, mode="nearest")
-            out["fade_in_alpha0_err"] = (P(zp, 1, 0.0) - up).abs().max().item()
-        # GLO on 100 digits
-        glo = GLO(100, 8, 64, (128,))
-        opt = torch.optim.Adam(glo.parameters(), 1e-2)
-        idx = torch.arange(100)
-        for t in range(cfg.glo_steps):
-            loss = glo.loss(idx, xtr[:100])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if t % 20 == 0:
-                run.log(step=t, glo_mse=loss.item())
-        out["glo_mse"] = loss.item()
-        # sequence GAN: real sequences count up by one (mod V); D on one-hot tokens; G by REINFORCE
-        V, T = 6, 5
-        seq_g = SequenceGenerator(V, 32)
-        seq_d = nn.Sequential(nn.Linear(V * T, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
-        opt_sg, opt_sd = torch.optim.Adam(seq_g.parameters(), 5e-3), torch.optim.Adam(seq_d.parameters(), 1e-3)
-        rewards = []
-        for t in range(cfg.seq_steps):
-            start = torch.randint(V, (128, 1), generator=g)
-            real_seq = (start + torch.arange(T)) % V                           # (128, T)
-            toks, logp = seq_g.sample(128, T, g)
-            onehot = lambda s: F.one_hot(s, V).float().flatten(1)
-            d_loss = gan_discriminator_loss(seq_d(onehot(real_seq)), seq_d(onehot(toks)))
-            opt_sd.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_sd.step()
-            with torch.no_grad():
-                reward = seq_d(onehot(toks)).squeeze(1)                         # (128,) D's logit as the reward
-                valid = ((toks[:, 1:] - toks[:, :-1]) % V == 1).all(1).float().mean().item()
-            loss = reinforce_loss(logp, reward)
-            opt_sg.zero_grad(set_to_none=True)
-            loss.backward()
-            opt_sg.step()
-            rewards.append(valid)
-            run.log(step=t, seq_reward=reward.mean().item(), seq_valid=valid)
-        k = max(len(rewards) // 10, 1)
-        out["seq_valid_first"], out["seq_valid_last"] = sum(rewards[:k]) / k, sum(rewards[-k:]) / k
-        out["seq_reward_gain"] = out["seq_valid_last"] - out["seq_valid_first"]
+            reward = seq_d(onehot(toks)).squeeze(1)                         # (128,) D's logit as the reward
+            valid = ((toks[:, 1:] - toks[:, :-1]) % V == 1).all(1).float().mean().item()
+        loss = reinforce_loss(logp, reward)
+        opt_sg.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_sg.step()
+        rewards.append(valid)
+        run.log(step=t, seq_reward=reward.mean().item(), seq_valid=valid)
+    k = max(len(rewards) // 10, 1)
+    out["seq_valid_first"], out["seq_valid_last"] = sum(rewards[:k]) / k, sum(rewards[-k:]) / k
+    out["seq_reward_gain"] = out["seq_valid_last"] - out["seq_valid_first"]
     fig = Figure(figsize=(14, 4))
     ax = fig.subplots(1, 3)
     xs = [str(t) for t in thresholds]
@@ -586,65 +570,64 @@ def conditional_gans(cfg: ConditionalGANsConfig, run: Run) -> dict:
     xtr, ytr = datasets.load("digits", "train", flatten=True).tensors
     K, dz, out = 10, cfg.latent_dim, {}
     grids = {}
-    with _one_thread():
-        clf = _train_digits_classifier(xtr, ytr, cfg.clf_steps)
-        for name in ("concat", "film", "no_z", "acgan", "infogan"):
-            torch.manual_seed(run.seed)
-            info = name == "infogan"
-            G = ConditionalGenerator(dz + (12 if info else 0), 1 if info else K, 64, (128, 128),
-                                     conditioning="film" if name == "film" else "concat", use_noise=name != "no_z")
-            D = (AuxClassifierDiscriminator(64, 12 if info else K, (128, 64)) if name in ("acgan", "infogan")
-                 else ConditionalDiscriminator(64, K, (128, 64)))
-            opt_g = torch.optim.Adam(G.parameters(), 1e-3, betas=(0.5, 0.999))
-            opt_d = torch.optim.Adam(D.parameters(), 1e-3, betas=(0.5, 0.999))
-            for t in run.progress(range(cfg.steps)):
-                idx = torch.randint(len(xtr), (cfg.batch_size,), generator=g)
-                x, c = xtr[idx], ytr[idx]
-                if info:
-                    z, cat, cont = infogan_sample_codes(cfg.batch_size, dz, generator=g)
-                    c_in = torch.zeros(cfg.batch_size, dtype=torch.long)
+    clf = _train_digits_classifier(xtr, ytr, cfg.clf_steps)
+    for name in ("concat", "film", "no_z", "acgan", "infogan"):
+        torch.manual_seed(run.seed)
+        info = name == "infogan"
+        G = ConditionalGenerator(dz + (12 if info else 0), 1 if info else K, 64, (128, 128),
+                                 conditioning="film" if name == "film" else "concat", use_noise=name != "no_z")
+        D = (AuxClassifierDiscriminator(64, 12 if info else K, (128, 64)) if name in ("acgan", "infogan")
+             else ConditionalDiscriminator(64, K, (128, 64)))
+        opt_g = torch.optim.Adam(G.parameters(), 1e-3, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(D.parameters(), 1e-3, betas=(0.5, 0.999))
+        for t in run.progress(range(cfg.steps)):
+            idx = torch.randint(len(xtr), (cfg.batch_size,), generator=g)
+            x, c = xtr[idx], ytr[idx]
+            if info:
+                z, cat, cont = infogan_sample_codes(cfg.batch_size, dz, generator=g)
+                c_in = torch.zeros(cfg.batch_size, dtype=torch.long)
+            else:
+                z, c_in = torch.randn(cfg.batch_size, dz, generator=g), c
+            fake = G(z, c_in)
+            if name in ("acgan", "infogan"):
+                (lr, qr), (lf, qf) = D(x), D(fake.detach())
+                d_loss = gan_discriminator_loss(lr, lf)
+                if name == "acgan":
+                    d_loss = d_loss + acgan_aux_loss(qr, c, qf, c)
                 else:
-                    z, c_in = torch.randn(cfg.batch_size, dz, generator=g), c
-                fake = G(z, c_in)
-                if name in ("acgan", "infogan"):
-                    (lr, qr), (lf, qf) = D(x), D(fake.detach())
-                    d_loss = gan_discriminator_loss(lr, lf)
-                    if name == "acgan":
-                        d_loss = d_loss + acgan_aux_loss(qr, c, qf, c)
-                    else:
-                        d_loss = d_loss + infogan_q_loss(qf, cat, cont)
-                else:
-                    d_loss = cgan_discriminator_loss(D(x, c), D(fake.detach(), c), D(x, mismatched_labels(c, K, g)))
-                opt_d.zero_grad(set_to_none=True)
-                d_loss.backward()
-                opt_d.step()
-                if name in ("acgan", "infogan"):
-                    lf, qf = D(fake)
-                    g_loss = gan_generator_loss(lf) + (F.cross_entropy(qf, c) if name == "acgan"
-                                                       else infogan_q_loss(qf, cat, cont))
-                else:
-                    g_loss = gan_generator_loss(D(fake, c))
-                opt_g.zero_grad(set_to_none=True)
-                g_loss.backward()
-                opt_g.step()
-                if t % 100 == 0:
-                    run.log(step=t, **{f"{name}_d_loss": d_loss.item(), f"{name}_g_loss": g_loss.item()})
-            with torch.no_grad():
-                if info:
-                    z, cat, _ = infogan_sample_codes(cfg.samples, dz, generator=g)
-                    pred = clf(G(z, torch.zeros(cfg.samples, dtype=torch.long))).argmax(1)
-                    counts = torch.zeros(K, K)
-                    counts.index_put_((cat, pred), torch.ones(cfg.samples), accumulate=True)
-                    rows, cols = linear_sum_assignment(-counts.numpy())            # best one-to-one code -> digit
-                    out["infogan_matched_acc"] = float(counts.numpy()[rows, cols].sum() / cfg.samples)
-                    grids[name] = G(infogan_sample_codes(10, dz, generator=g)[0], torch.zeros(10, dtype=torch.long))
-                else:
-                    c = torch.arange(cfg.samples) % K
-                    xg = G(torch.randn(cfg.samples, dz, generator=g), c)
-                    out[f"{name}_agreement"] = (clf(xg).argmax(1) == c).float().mean().item()
-                    x1, x2 = G(torch.randn(K, dz, generator=g), torch.arange(K)), G(torch.randn(K, dz, generator=g), torch.arange(K))
-                    out[f"{name}_spread"] = (x1 - x2).abs().max().item()
-                    grids[name] = xg[:10]
+                    d_loss = d_loss + infogan_q_loss(qf, cat, cont)
+            else:
+                d_loss = cgan_discriminator_loss(D(x, c), D(fake.detach(), c), D(x, mismatched_labels(c, K, g)))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            if name in ("acgan", "infogan"):
+                lf, qf = D(fake)
+                g_loss = gan_generator_loss(lf) + (F.cross_entropy(qf, c) if name == "acgan"
+                                                   else infogan_q_loss(qf, cat, cont))
+            else:
+                g_loss = gan_generator_loss(D(fake, c))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            if t % 100 == 0:
+                run.log(step=t, **{f"{name}_d_loss": d_loss.item(), f"{name}_g_loss": g_loss.item()})
+        with torch.no_grad():
+            if info:
+                z, cat, _ = infogan_sample_codes(cfg.samples, dz, generator=g)
+                pred = clf(G(z, torch.zeros(cfg.samples, dtype=torch.long))).argmax(1)
+                counts = torch.zeros(K, K)
+                counts.index_put_((cat, pred), torch.ones(cfg.samples), accumulate=True)
+                rows, cols = linear_sum_assignment(-counts.numpy())            # best one-to-one code -> digit
+                out["infogan_matched_acc"] = float(counts.numpy()[rows, cols].sum() / cfg.samples)
+                grids[name] = G(infogan_sample_codes(10, dz, generator=g)[0], torch.zeros(10, dtype=torch.long))
+            else:
+                c = torch.arange(cfg.samples) % K
+                xg = G(torch.randn(cfg.samples, dz, generator=g), c)
+                out[f"{name}_agreement"] = (clf(xg).argmax(1) == c).float().mean().item()
+                x1, x2 = G(torch.randn(K, dz, generator=g), torch.arange(K)), G(torch.randn(K, dz, generator=g), torch.arange(K))
+                out[f"{name}_spread"] = (x1 - x2).abs().max().item()
+                grids[name] = xg[:10]
     out["no_z_spread"] = out.pop("no_z_spread")
     fig = Figure(figsize=(10, 5))
     ax = fig.subplots(1, 1)

@@ -31,7 +31,7 @@ from ..vision import (FeaturePyramidNetwork, LocalizationNet, RegionClassifier, 
                       overfeat_merge, pixel_accuracy, rcnn_forward, region_targets, rpn_loss, rpn_proposals, rpn_targets,
                       selective_search, sigmoid_focal_loss, ssd_default_boxes, yolo_decode, yolo_loss, yolo_targets,
                       yolov3_num_boxes, encode_boxes)
-from .cnn import _one_thread, _plt
+from .cnn import _plt
 from .registry import Bar, experiment
 from .runner import Run
 
@@ -83,7 +83,6 @@ def _segmentation_model(name: str, cfg: SegmentationConfig) -> nn.Module:
                   Bar("unet_minus_best_other_miou", ">=", 0.0)],
             quick=dict(n_train=4, n_test=2, epochs=1, size=32, models=("fcn32s", "fcn8s", "unet")),
             budget="~2.5 min on 2 CPU cores")
-@_one_thread
 def segmentation(cfg: SegmentationConfig, run: Run) -> dict[str, float]:
     """Train FCN-32s/8s, encoder-decoders (max-unpool / nearest / bed of nails) and U-Net on few shapes images."""
     tr, te = _shapes("train", cfg.n_train, cfg.size, run.seed), _shapes("test", cfg.n_test, cfg.size, run.seed)
@@ -162,7 +161,6 @@ def _detections_ap(dets, gt) -> float:
             bars=[Bar("ap50", ">", 0.7), Bar("duplicate_pairs_after_nms", "==", 0),
                   Bar("error_analysis_measured", "==", 1)],
             quick=dict(n_train=8, n_test=4, epochs=1, size=32), budget="~2.5 min on 2 CPU cores")
-@_one_thread
 def yolo_shapes(cfg: YoloConfig, run: Run) -> dict[str, float]:
     """Train a small grid detector (YOLO loss, lambda_coord 5, lambda_noobj 0.5) on shapes; AP@0.5 with NMS."""
     tr, te = _shapes("train", cfg.n_train, cfg.size, run.seed), _shapes("test", cfg.n_test, cfg.size, run.seed)
@@ -260,7 +258,6 @@ class _WindowClassifier(nn.Module):
                    "vision.bbox_format"],
             bars=[Bar("localization_acc", ">", 0.9), Bar("heatmap_max_err", "<=", 1e-4), Bar("conv_speedup", ">", 3.0)],
             quick=dict(n_train=16, n_test=8, epochs=1, window_epochs=1), budget="~1.5 min on 2 CPU cores")
-@_one_thread
 def localization_windows(cfg: LocalizationConfig, run: Run) -> dict[str, float]:
     """Class + box regression on single-shape images; a window classifier run as windows and as one conv pass."""
     tr = _shapes("train", cfg.n_train, cfg.size, run.seed, min_shapes=1, max_shapes=1)
@@ -413,7 +410,6 @@ class _RPNBackbone(nn.Module):
                   Bar("rpn_recall_at_100", ">=", 0.9)],
             quick=dict(n_train=2, n_test=2, epochs=1, rpn_n_train=4, rpn_epochs=1, proposals=20, timing_images=1),
             budget="~2.5 min on 2 CPU cores")
-@_one_thread
 def two_stage(cfg: TwoStageConfig, run: Run) -> dict[str, float]:
     """Selective search + one region network run per crop (R-CNN) or on shared features (Fast R-CNN); an RPN."""
     g = torch.Generator().manual_seed(run.seed)
@@ -548,7 +544,6 @@ def _dense_anchors(kind: str, size: int) -> torch.Tensor:
             bars=[Bar("fpn_minus_single_small_recall", ">", 0.0), Bar("fpn_over_single_time", "<", 2.0),
                   Bar("pyramid_over_fpn_time", ">", 1.0)],
             quick=dict(n_train=4, n_test=2, epochs=1), budget="~2 min on 2 CPU cores")
-@_one_thread
 def multiscale_fpn(cfg: MultiscaleConfig, run: Run) -> dict[str, float]:
     """Dense focal-loss detectors on single-scale (stride 16) features, on an image pyramid, and on FPN levels."""
     kw = dict(min_scale=0.1, max_scale=0.4, max_shapes=6)
