@@ -103,7 +103,7 @@ def _cmd_list(args) -> int:
 def _summary_line(s: dict) -> str:
     verdict = "PASS" if s["passed"] else "FAIL"
     bars = "; ".join(f"{b['bar']} (got {_fmt(b['value'])})" for b in s["bars"]) or "no bar"
-    return f"{s['experiment']}: {verdict}  {bars}  [{s['wall_time_s']:.1f}s] -> {s['dir']}"
+    return f"{s['experiment']}: {verdict}  {bars}  [{s['wall_time_s']:.1f}s wall, {s.get('cpu_time_s', float('nan')):.1f}s CPU] -> {s['dir']}"
 
 
 def _fmt(v) -> str:
@@ -133,14 +133,14 @@ def _cmd_check(args) -> int:
             s = experiments.run_experiment(n, quick=args.quick, seed=args.seed, device=args.device, out=args.out,
                                            threads=args.threads or None)
         except Exception as e:  # one broken experiment must not hide the others' verdicts
-            rows.append((n, "-", f"error: {type(e).__name__}: {e}"[:60], "-", "FAIL", "-"))
+            rows.append((n, "-", f"error: {type(e).__name__}: {e}"[:60], "-", "FAIL", "-", "-"))
             failed += 1
             continue
         for b in s["bars"] or [{"metric": "-", "value": "-", "bar": "-", "passed": s["status"] == "ok"}]:
             rows.append((n, b["metric"], _fmt(b["value"]), b["bar"], "PASS" if b["passed"] else "FAIL",
-                         f"{s['wall_time_s']:.1f}"))
+                         f"{s['wall_time_s']:.1f}", f"{s['cpu_time_s']:.1f}"))
         failed += not s["passed"]
-    header = ("experiment", "metric", "value", "bar", "verdict", "seconds")
+    header = ("experiment", "metric", "value", "bar", "verdict", "wall s", "CPU s")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))

@@ -6,7 +6,7 @@ A run writes ``<out>/<name>/<timestamp>/``::
     metrics.jsonl    one JSON object per logged step
     figures/*.png    what the experiment drew
     checkpoint.*     safetensors + JSON (written by the Trainer or the experiment)
-    summary.json     final metrics, bar verdicts, wall time, versions, seed (written last)
+    summary.json     final metrics, bar verdicts, wall and CPU time, versions, seed (written last)
 """
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def run_experiment(name: str, overrides: Iterable[str] = (), *, quick: bool = Fa
                                              "seed": seed, "quick": quick, "device": str(dev),
                                              "overrides": list(overrides)})
     run = Run(exp, cfg, run_dir, seed, dev, quick, resumed=resume is not None, verbose=verbose)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     status, error = "ok", None
     metrics: dict[str, Any] = {}
     try:
@@ -204,14 +204,14 @@ def run_experiment(name: str, overrides: Iterable[str] = (), *, quick: bool = Fa
         status, error = "failed", f"{type(e).__name__}: {e}"
         raise
     finally:
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         bars = [{"bar": str(b), "metric": b.metric, "value": _finite_metrics(metrics).get(b.metric),
                  "passed": b.check(metrics)} for b in exp.bars]
         summary = {"experiment": exp.name, "exp_id": exp.exp_id, "chapter": exp.chapter,
                    "status": status, "error": error, "quick": quick, "seed": seed,
                    "device": str(dev), "metrics": _finite_metrics(metrics), "bars": bars,
                    "passed": status == "ok" and all(b["passed"] for b in bars),
-                   "wall_time_s": round(wall, 3), "versions": _versions(), "dir": str(run_dir)}
+                   "wall_time_s": round(wall, 3), "cpu_time_s": round(cpu, 3), "versions": _versions(), "dir": str(run_dir)}
         if _rank() == 0:
             write_json(run_dir / "summary.json", summary)
     return summary
