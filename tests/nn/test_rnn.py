@@ -141,6 +141,35 @@ def test_peephole_zero_equals_lstm_and_nonzero_differs():
     assert out.shape == (2, 5, 4) and torch.equal(out[:, -1], hT)
 
 
+@pytest.mark.syllabus("sequences.peephole_lstm")
+def test_peephole_equations_by_hand():
+    """Non-zero peepholes against the Gers-Schmidhuber equations written out here: i and f see
+    c_{t-1}, o sees the NEW cell c_t, each through its own row of weight_peep."""
+    torch.manual_seed(0)
+    X, H = 3, 4
+    cell = dn.PeepholeLSTMCell(X, H, dtype=torch.float64)
+    with torch.no_grad():
+        cell.weight_peep.copy_(torch.randn(3, H, dtype=torch.float64))
+    x, h, c = (torch.randn(2, k, dtype=torch.float64) for k in (X, H, H))
+    z = x @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh   # (B, 4H)
+    zi, zf, zg, zo = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
+    p_i, p_f, p_o = cell.weight_peep
+    c_new = torch.sigmoid(zf + p_f * c) * c + torch.sigmoid(zi + p_i * c) * torch.tanh(zg)
+    h_new = torch.sigmoid(zo + p_o * c_new) * torch.tanh(c_new)
+    h1, c1 = cell(x, (h, c))
+    torch.testing.assert_close(c1, c_new, rtol=0, atol=1e-12)
+    torch.testing.assert_close(h1, h_new, rtol=0, atol=1e-12)
+    layer = dn.PeepholeLSTM(X, H, dtype=torch.float64)                # the layer is the cell unrolled
+    layer.cell.load_state_dict(cell.state_dict())
+    seq = torch.randn(2, 3, X, dtype=torch.float64)
+    state = None
+    for t in range(3):
+        state = cell(seq[:, t], state)
+    out, (hT, cT) = layer(seq)
+    torch.testing.assert_close(out[:, -1], state[0])
+    torch.testing.assert_close(cT, state[1])
+
+
 @pytest.mark.syllabus("sequences.bidirectional_rnn")
 def test_bidirectional_output_depends_on_both_ends():
     torch.manual_seed(0)
