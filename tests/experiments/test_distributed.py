@@ -103,3 +103,50 @@ def test_ddp_gradients_equal_single_process_on_combined_batch(tmp_path):
     torch.testing.assert_close(r0["train_loss"], torch.tensor(losses, dtype=torch.float64), atol=1e-6, rtol=0)
     assert sorted(p.name for p in (tmp_path / "ckpt").glob("*.json")) == [
         f"epoch-{e:05d}.json" for e in range(1, EPOCHS + 1)]
+
+
+def _nan_worker(rank, port, out):
+    """Rank 1's loss turns NaN at its third step (trainer.step == 2 before it); rank 0's stays finite."""
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(WORLD),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    import torch.distributed as dist
+
+    from deepnotes.core.errors import NonFiniteLossError
+    from deepnotes.train import Trainer
+
+    def loss_fn(out, y):
+        loss = F.cross_entropy(out, y)
+        return loss * float("nan") if rank == 1 and trainer.step >= 2 else loss
+
+    model = _model()
+    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), loss_fn, _data(),
+                      epochs=20, batch_size=4, seed=0, device="cpu", log_every=1)
+    try:
+        trainer.fit()
+        outcome = "finished"
+    except NonFiniteLossError as e:
+        outcome = f"stopped at {e.step}"
+    with open(os.path.join(out, f"rank{rank}.txt"), "w") as f:
+        f.write(outcome)
+    dist.destroy_process_group()
+
+
+@pytest.mark.syllabus("training.training_loop")
+def test_ddp_every_rank_stops_when_one_rank_sees_a_nan_loss(tmp_path):
+    """Every rank raises NonFiniteLossError at the same step.
+
+    Without the shared check only rank 1 raises; rank 0 goes on into the next gradient all-reduce
+    and fails there with gloo's "connection closed by peer" (or waits, where the peer stays alive).
+    """
+    import torch.multiprocessing as mp
+
+    ctx = mp.spawn(_nan_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=False)
+    for _ in range(120):          # at most 60 s; a hang fails the test instead of the suite
+        if ctx.join(timeout=0.5):
+            break
+    else:
+        for p in ctx.processes:
+            p.kill()
+        pytest.fail("a rank hung after another rank saw a NaN loss")
+    assert [(tmp_path / f"rank{r}.txt").read_text() for r in range(WORLD)] == ["stopped at 3"] * WORLD   # steps count from 1

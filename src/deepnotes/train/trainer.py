@@ -304,13 +304,26 @@ class Trainer:
         return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
 
     def _check_finite(self, losses: list[torch.Tensor]) -> list[float]:
-        """The losses as floats (one sync); the first NaN/inf raises NonFiniteLossError."""
-        values = torch.stack(losses).float().tolist()
+        """The losses as floats (one sync); the first NaN/inf raises NonFiniteLossError.
+
+        Under DDP every rank must stop together: a rank that raised alone would leave the others
+        waiting in the next gradient all-reduce. So the ranks sum a count of non-finite losses
+        first, and all of them raise when any one saw one.
+        """
+        stacked = torch.stack(losses).float()                                # (S,)
+        if self.dist.enabled:
+            bad = (~torch.isfinite(stacked)).sum().reshape(1).float()        # (1,)
+            stacked = torch.cat([stacked, all_reduce_sum(bad, self.dist)])   # (S + 1,)
+        values = stacked.tolist()
+        if self.dist.enabled:
+            values, bad_anywhere = values[:-1], values[-1]
         first_step = self.step - len(values) + 1
         for k, v in enumerate(values):
             if not math.isfinite(v):
                 raise NonFiniteLossError(first_step + k, v, self.last_finite_loss)
             self.last_finite_loss = v
+        if self.dist.enabled and bad_anywhere > 0:   # another rank saw it: stop with it
+            raise NonFiniteLossError(first_step, float("nan"), self.last_finite_loss)
         return values
 
     def _scheduler_step(self, logs: dict[str, float]) -> None:
