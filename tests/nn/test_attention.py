@@ -178,6 +178,39 @@ def test_location_aware_reduces_to_additive_and_shifts():
     torch.testing.assert_close(f2[0, 2:7], f[0, 0:5])
 
 
+@pytest.mark.syllabus("sequences.location_aware_attention")
+def test_location_aware_score_by_hand():
+    """Non-zero U against e_t = v^T tanh(W s + V h_t + U f_t + b), f = conv(alpha_prev) written out
+    as a correlation with zero padding (torch.nn.Conv1d's convention)."""
+    torch.manual_seed(1)
+    loc = dn.LocationAwareAttention(3, 4, 5, channels=2, kernel_size=3).double()
+    s, h = torch.randn(2, 3, dtype=D), torch.randn(2, 6, 4, dtype=D)
+    prev = torch.softmax(torch.randn(2, 6, dtype=D), -1)
+    Fk = loc.location_conv.weight[:, 0]                               # (channels, k)
+    W, b, V = loc.query_proj.weight, loc.query_proj.bias, loc.key_proj.weight
+    U, v = loc.location_proj.weight, loc.v.weight[0]
+    ctx, a = loc(s, h, prev)
+    for bi in range(2):
+        padded = torch.cat([torch.zeros(1, dtype=D), prev[bi], torch.zeros(1, dtype=D)])
+        f = torch.stack([Fk @ padded[t:t + 3] for t in range(6)])     # (T, channels)
+        e = torch.stack([v @ torch.tanh(W @ s[bi] + b + V @ h[bi, t] + U @ f[t]) for t in range(6)])
+        torch.testing.assert_close(a[bi], torch.softmax(e, 0), rtol=1e-10, atol=1e-10)
+        torch.testing.assert_close(ctx[bi], a[bi] @ h[bi])
+
+
+@pytest.mark.syllabus("transformers_nlp.scaled_dot_product_attention")
+def test_sdpa_dropout_rescales_the_kept_weights():
+    """Attention dropout zeroes weights and scales the survivors by 1/(1-p) (inverted dropout)."""
+    q, k, v = _qkv(B=1, h=1)
+    _, A = dn.scaled_dot_product_attention(q, k, v, need_weights=True)
+    y, Ad = dn.scaled_dot_product_attention(q, k, v, dropout_p=0.4, need_weights=True,
+                                            generator=torch.Generator().manual_seed(0))
+    kept = Ad != 0
+    assert 0 < kept.sum() < kept.numel()
+    torch.testing.assert_close(Ad[kept], A[kept] / 0.6)
+    torch.testing.assert_close(y, Ad @ v)
+
+
 def test_attention_bad_input():
     q, k, v = _qkv()
     with pytest.raises(ValueError, match="key"):
