@@ -14,11 +14,13 @@ def test_equals_torch_forward_backward_random_configs():
     for _ in range(60):
         g = rng.choice([1, 2])
         c_in, c_out = g * rng.randint(1, 3), g * rng.randint(1, 3)
-        k, s, d = rng.randint(1, 4), rng.randint(1, 3), rng.randint(1, 2)
-        p = rng.randint(0, (d * (k - 1)) // 2)
-        op = rng.randint(0, max(s, d) - 1)
+        # every hyperparameter drawn separately per axis, so a swapped H/W index cannot pass
+        k = (rng.randint(1, 4), rng.randint(1, 4))
+        s, d = (rng.randint(1, 3), rng.randint(1, 3)), (rng.randint(1, 2), rng.randint(1, 2))
+        p = tuple(rng.randint(0, (dd * (kk - 1)) // 2) for kk, dd in zip(k, d))
+        op = tuple(rng.randint(0, max(ss, dd) - 1) for ss, dd in zip(s, d))
         x = torch.randn(2, c_in, rng.randint(1, 6), rng.randint(1, 6), dtype=torch.float64, requires_grad=True)
-        w = torch.randn(c_in, c_out // g, k, k, dtype=torch.float64, requires_grad=True)
+        w = torch.randn(c_in, c_out // g, *k, dtype=torch.float64, requires_grad=True)
         b = torch.randn(c_out, dtype=torch.float64, requires_grad=True)
         try:
             ref = F.conv_transpose2d(x, w, b, s, p, op, g, d)
@@ -34,9 +36,9 @@ def test_equals_torch_forward_backward_random_configs():
 @pytest.mark.syllabus("cnn.transposed_conv")
 def test_zero_insertion_construction_and_adjoint():
     torch.manual_seed(0)
-    for s, p, k in [(2, 0, 3), (2, 1, 4), (3, 1, 3), (1, 0, 2)]:
+    for s, p, k in [(2, 0, 3), (2, 1, 4), (3, 1, 3), (1, 0, 2), ((2, 3), (1, 0), (3, 2))]:
         x = torch.randn(2, 3, 5, 4, dtype=torch.float64)
-        w = torch.randn(3, 2, k, k, dtype=torch.float64)
+        w = torch.randn(3, 2, *((k, k) if isinstance(k, int) else k), dtype=torch.float64)
         ref = F.conv_transpose2d(x, w, stride=s, padding=p)
         torch.testing.assert_close(conv_transpose2d_zero_insertion(x, w, stride=s, padding=p), ref)
         # adjoint: <conv(z), x> = <z, conv_T(x)> for z of conv_T's output shape

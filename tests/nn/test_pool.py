@@ -11,17 +11,20 @@ from deepnotes.nn import AvgPool2d, GlobalAvgPool2d, MaxPool2d, avg_pool2d, glob
 def _configs(seed, n):
     rng = random.Random(seed)
     for _ in range(n):
-        k = rng.randint(1, 4)
-        yield dict(kernel_size=k, stride=rng.randint(1, 3), padding=rng.randint(0, k // 2)), \
-            (rng.randint(k, 9), rng.randint(k, 9))
+        # kernel, stride and padding drawn separately per axis, so a swapped H/W index cannot pass
+        kh, kw = rng.randint(1, 4), rng.randint(1, 4)
+        yield dict(kernel_size=(kh, kw), stride=(rng.randint(1, 3), rng.randint(1, 3)),
+                   padding=(rng.randint(0, kh // 2), rng.randint(0, kw // 2))), (rng.randint(kh, 9), rng.randint(kw, 9))
 
 
 @pytest.mark.syllabus("cnn.max_pool")
 def test_max_pool_equals_torch_forward_backward_indices():
     for cfg, (H, W) in _configs(0, 25):
         for ceil_mode in (False, True):
-            for dil in (1, 2):
-                if min(H, W) + 2 * cfg["padding"] < dil * (cfg["kernel_size"] - 1) + 1:
+            for dil in (1, 2, (1, 2), (2, 1)):
+                dh, dw = (dil, dil) if isinstance(dil, int) else dil
+                (kh, kw), (ph, pw) = cfg["kernel_size"], cfg["padding"]
+                if H + 2 * ph < dh * (kh - 1) + 1 or W + 2 * pw < dw * (kw - 1) + 1:
                     continue
                 x = torch.randn(2, 3, H, W, dtype=torch.float64, requires_grad=True)
                 y, i = max_pool2d(x, **cfg, dilation=dil, ceil_mode=ceil_mode, return_indices=True)
