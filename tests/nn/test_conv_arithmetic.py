@@ -55,6 +55,20 @@ def test_receptive_field_values():
         h = F.conv1d(h, torch.ones(1, 1, k), stride=s, dilation=d[0] if d else 1)
     h[0, 0, 3].backward()
     assert int((x.grad != 0).sum()) == receptive_field(layers)[0]
+    # walking back through a real, order-sensitive stack: the size returned is the smallest input
+    # from which those layers produce out_size outputs
+    stack = [(7, 2), (3, 1, 2), (3, 2), (5, 1)]
+
+    def run(n):
+        h = torch.zeros(1, 1, n)
+        for k, s, *d in stack:
+            if h.shape[-1] < (d[0] if d else 1) * (k - 1) + 1:
+                return 0
+            h = F.conv1d(h, torch.ones(1, 1, k), stride=s, dilation=d[0] if d else 1)
+        return h.shape[-1]
+    for out in (1, 3, 6):
+        n = input_size_for_output(stack, out)
+        assert run(n) == out and run(n - 1) < out
 
 
 @pytest.mark.syllabus("cnn.causal_dilated_conv")
