@@ -46,5 +46,15 @@ def test_simple_position_features():
     assert dn.PositionFeatures(4, "sinusoidal", "add")(x).shape == (2, 9, 4)
     f = dn.position_features(9)[:, 0]
     assert torch.equal(f, torch.arange(9.0))                        # grows linearly with t
+    t = torch.arange(9.0).expand(2, 9).unsqueeze(-1)                # contents, not only sizes
+    torch.testing.assert_close(dn.PositionFeatures(4, "index", "concat")(x), torch.cat([x, t], -1))
+    onehot = torch.nn.functional.one_hot(torch.arange(9), 12).float().expand(2, 9, 12)
+    torch.testing.assert_close(dn.PositionFeatures(4, "onehot", "concat", max_len=12)(x), torch.cat([x, onehot], -1))
+    torch.testing.assert_close(dn.PositionFeatures(4, "sinusoidal", "add")(x), x + dn.sinusoidal_encoding(9, 4))
+    enc = dn.SinusoidalPositionalEncoding(4, max_len=6)             # module = x + table, also past max_len
+    for T in (5, 9):
+        torch.testing.assert_close(enc(x[:, :T]), x[:, :T] + dn.sinusoidal_encoding(T, 4))
+    learned = dn.LearnedPositionalEmbedding(12, 4)
+    torch.testing.assert_close(learned(x), x + learned.weight[:9])
     with pytest.raises(ValueError, match="combine"):
         dn.PositionFeatures(4, "index", "add")(x)
