@@ -20,6 +20,9 @@ def test_max_unpool_equals_torch():
         torch.testing.assert_close(torch.autograd.grad(ours, x, g, retain_graph=True)[0], torch.autograd.grad(ref, x, g)[0])
     y, idx = F.max_pool2d(torch.randn(1, 2, 6, 6), 2, return_indices=True)
     torch.testing.assert_close(MaxUnpool2d(2)(y, idx), F.max_unpool2d(y, idx, 2))
+    # non-square kernel/stride/padding and the default output size (H-1)S - 2P + K per axis
+    y, idx = F.max_pool2d(torch.randn(2, 3, 9, 13), (2, 3), (3, 2), (1, 0), return_indices=True)
+    torch.testing.assert_close(max_unpool2d(y, idx, (2, 3), (3, 2), (1, 0)), F.max_unpool2d(y, idx, (2, 3), (3, 2), (1, 0)))
     with pytest.raises(ValueError, match="indices"):
         max_unpool2d(y, idx[..., :1], 2)
 

@@ -47,6 +47,16 @@ def test_sobel_equals_ndimage_and_vertical_edge():
     mag, theta = gradient_magnitude_orientation(step)
     edge = mag > 0
     assert torch.allclose(theta[edge], torch.zeros(()).double())  # gradient points along +x
+    # G = sqrt(Gx^2 + Gy^2), theta = atan2(Gy, Gx) on a real image, with and without Gaussian smoothing first
+    img = CAM[200:260, 220:300]
+    for sigma in (None, 1.5):
+        ref_in = img if sigma is None else ndi.gaussian_filter(img, sigma, mode="reflect")
+        gx_ref, gy_ref = ndi.sobel(ref_in, axis=1), ndi.sobel(ref_in, axis=0)
+        mag, theta = gradient_magnitude_orientation(img, smooth_sigma=sigma)
+        np.testing.assert_allclose(mag.numpy(), np.hypot(gx_ref, gy_ref), atol=1e-10)
+        strong = np.hypot(gx_ref, gy_ref) > 1e-3                 # orientation is undefined where G = 0
+        wrapped = np.angle(np.exp(1j * (theta.numpy() - np.arctan2(gy_ref, gx_ref))))   # +pi and -pi are one angle
+        assert np.abs(wrapped[strong]).max() < 1e-8
     np.testing.assert_allclose(filter2d(CAM[:30, :30], derivative_kernel()).numpy(),
                                ndi.correlate1d(CAM[:30, :30], [-1, 0, 1], axis=1), atol=1e-12)
     with pytest.raises(ValueError, match="image"):
@@ -55,13 +65,20 @@ def test_sobel_equals_ndimage_and_vertical_edge():
 
 @pytest.mark.syllabus("cnn.derivative_of_gaussian")
 def test_derivative_of_gaussian_identity():
+    # d/dx (G_sigma * f) = G'_sigma * f: the left side is the exact (autograd) derivative of the smoothed
+    # signal h(x) = sum_j f[j] G(x - j), read at the sample points; the right side is a full convolution
+    # of f with our sampled derivative-of-Gaussian kernel (same radius, so both truncate alike).
     rng = np.random.default_rng(0)
-    d = np.array([1.0, 0.0, -1.0]) / 2                          # central difference as a convolution kernel
-    G = gaussian_kernel1d(1.5, 6).numpy()
+    sigma, radius = 1.5, 6
+    dog = derivative_of_gaussian_kernel(sigma, radius).numpy()
     for f in (rng.standard_normal(200), CAM[100], CAM[300]):
-        lhs = ss.convolve(d, ss.convolve(G, f))                 # d/dx (G * f)
-        rhs = ss.convolve(ss.convolve(d, G), f)                 # (d/dx G) * f
-        np.testing.assert_allclose(lhs, rhs, atol=1e-10)
+        n = len(f)
+        pos = torch.arange(-radius, n + radius, dtype=torch.float64, requires_grad=True)   # 'full' output grid
+        d = pos[:, None] - torch.arange(n, dtype=torch.float64)[None, :]                    # x - j
+        G = torch.exp(-d ** 2 / (2 * sigma ** 2)) / (np.sqrt(2 * np.pi) * sigma) * (d.abs() <= radius)
+        h = (G * torch.as_tensor(f, dtype=torch.float64)).sum(1)                            # (G * f)(x)
+        (lhs,) = torch.autograd.grad(h.sum(), pos)                                          # h'(x): each h_i sees only pos_i
+        np.testing.assert_allclose(lhs.numpy(), ss.convolve(f, dog, mode="full"), atol=1e-10)
     # the sampled analytic G' equals the derivative of G (finite differences, small sigma error)
     dog = derivative_of_gaussian_kernel(1.5, 6).numpy()
     x = np.arange(-6, 7)
