@@ -128,6 +128,49 @@ def test_top_k_and_nucleus_stay_inside_and_zero_temperature_is_greedy():
         s2s.filter_logits(z, top_p=1.5)
 
 
+@pytest.mark.syllabus("sequences.beam_search")
+@pytest.mark.parametrize("length_norm", [False, True])
+def test_unpruned_beam_with_eos_equals_exhaustive_search(length_norm):
+    """With a beam wide enough to prune nothing, the best hypothesis is the best of ALL complete
+    outputs (ended by EOS at any length, or cut at max_len) under the chosen score."""
+    V, EOS, T = 3, 2, 3
+    f, _ = table_model(V=V, seed=3)
+    prefix = torch.tensor([[0]])
+    outputs = [list(seq[:seq.index(EOS) + 1]) if EOS in seq else list(seq)
+               for seq in itertools.product(range(V), repeat=T)]
+    outputs = {tuple(o) for o in outputs}
+    score = lambda o: seq_logprob(f, prefix, o) / (len(o) if length_norm else 1)  # noqa: E731
+    best = max(outputs, key=score)
+    res = s2s.beam_search(f, prefix, beam_size=V ** T, max_len=T, eos=EOS, length_norm=length_norm)
+    assert tuple(res[0].tokens) == best
+    assert res[0].score(length_norm) == pytest.approx(score(best), abs=1e-6)
+    assert {tuple(h.tokens) for h in res} == outputs
+
+
+@pytest.mark.syllabus("sequences.sampling_decoding")
+def test_top_k_and_nucleus_sets_and_renormalised_frequencies():
+    """top-k keeps exactly the k largest logits; top-p keeps exactly the smallest prefix of the
+    sorted distribution whose mass reaches p; sampling inside the kept set follows the
+    renormalised softmax(z / tau) (chi-square)."""
+    z = torch.tensor([[1.0, 0.5, -0.3, 2.0, 0.0, -1.0]])
+    assert torch.isfinite(s2s.filter_logits(z, top_k=3)[0]).tolist() == [True, True, False, True, False, False]
+    p = torch.softmax(z[0], 0)                                         # sorted: 3, 0, 1, 4, 2, 5
+    order = p.argsort(descending=True)
+    for top_p in (0.3, float(p[order[:2]].sum()) + 1e-6, 0.75, 0.999):
+        need = int((p[order].cumsum(0) < top_p).sum()) + 1
+        kept = torch.isfinite(s2s.filter_logits(z, top_p=top_p)[0])
+        assert set(kept.nonzero()[:, 0].tolist()) == set(order[:need].tolist()), top_p
+    n, tau = 60_000, 0.8
+    g = torch.Generator().manual_seed(0)
+    seqs = s2s.sample_decode(lambda q: z.expand(q.shape[0], -1), torch.zeros(n, 1, dtype=torch.long), 1,
+                             temperature=tau, top_k=3, generator=g)
+    counts = torch.bincount(seqs[:, 1], minlength=6).double()
+    keep = [0, 1, 3]
+    expected = torch.softmax(z[0, keep].double() / tau, 0) * n
+    assert counts[[2, 4, 5]].sum() == 0
+    assert chisquare(counts[keep].numpy(), expected.numpy()).pvalue > 0.01
+
+
 def test_decoding_bad_input():
     f, _ = table_model()
     with pytest.raises(ValueError, match="prefix"):
