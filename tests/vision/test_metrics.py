@@ -37,5 +37,12 @@ def test_ap_hand_computed_toy_and_perfect():
     assert average_precision(det, sc, gt, method="coco101") == pytest.approx((34 * 1 + 33 * 2 / 3 + 34 * 3 / 5) / 101)
     assert average_precision(gt, [torch.tensor([0.9, 0.8, 0.7])], gt) == 1.0
     assert average_precision(gt, [torch.tensor([0.9, 0.8, 0.7])], gt, method="coco101") == pytest.approx(1.0)
+    # the same detections handed over in shuffled order and split across two images (an empty image
+    # gets the false positive; the other boxes keep their ground truth): matching sorts by score over all images
+    perm = torch.tensor([4, 1, 3, 0, 2])
+    det2 = [det[0][perm][perm != 1], det[0][1:2]]
+    sc2 = [sc[0][perm][perm != 1], sc[0][1:2]]
+    gt2 = [gt[0], torch.zeros(0, 4)]
+    assert average_precision(det2, sc2, gt2) == pytest.approx(1 / 3 + 2 / 9 + 1 / 5)
     res = mean_average_precision(det, sc, [torch.tensor([0, 0, 0, 0, 0])], gt, [torch.tensor([0, 0, 1])], 2)
     assert res["ap"][1] == 0.0 and res["map"] == pytest.approx((res["ap"][0] + 0.0) / 2)

@@ -30,6 +30,7 @@ def test_loss_hand_computed_on_2x2_grid():
     pred[0, 0, 0, [4, 9]] = torch.tensor([0.1, 0.2], dtype=torch.float64)
     pred[0, 1, 0, [4, 9]] = torch.tensor([0.3, 0.0], dtype=torch.float64)
     pred[0, 1, 1, [4, 9]] = torch.tensor([0.0, 0.4], dtype=torch.float64)
+    pred[0, 1, 0, 10:] = torch.tensor([0.5, 0.5], dtype=torch.float64)   # class scores of an empty cell: not penalised
     coord = 5 * ((0.4 - 0.5) ** 2 + (0.3 - 0.25) ** 2 + (0.5 - 0.6) ** 2 + (0.3 - 0.4) ** 2)
     obj = (0.8 - 1) ** 2
     noobj = 0.5 * (0.6 ** 2 + 0.1 ** 2 + 0.2 ** 2 + 0.3 ** 2 + 0.4 ** 2)
@@ -65,6 +66,13 @@ def test_v2_decoding_values():
     b = decode_yolo_grid(t, torch.tensor([[1.5, 3.0]], dtype=torch.float64))
     torch.testing.assert_close(b[0, 0, 6, 6], torch.tensor([6.4, 6.7, 1.5, 6.0], dtype=torch.float64))
     assert b[0, 0, 2, 3, 2].item() == pytest.approx(1.5)         # t_w = 0 returns the anchor width
+    # off the diagonal of a non-square grid, second anchor, stride: b_x uses the column, b_y the row
+    t = torch.zeros(2, 2, 3, 5, 4, dtype=torch.float64)
+    t[1, 1, 2, 4] = torch.tensor([logit(0.25), logit(0.5), math.log(3.0), 0.0])
+    anchors = torch.tensor([[1.0, 1.0], [2.0, 0.5]], dtype=torch.float64)
+    b = decode_yolo_grid(t, anchors, stride=8.0)
+    torch.testing.assert_close(b[1, 1, 2, 4], torch.tensor([4.25, 2.5, 6.0, 0.5], dtype=torch.float64) * 8)
+    torch.testing.assert_close(b[0, 0, 1, 3], torch.tensor([3.5, 1.5, 1.0, 1.0], dtype=torch.float64) * 8)
 
 
 @pytest.mark.syllabus("vision.yolov3_multiscale")
