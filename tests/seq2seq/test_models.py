@@ -37,6 +37,20 @@ def test_teacher_forcing_inputs_and_parallel_pass_equals_steps():
     torch.testing.assert_close(loss, total, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.syllabus("sequences.seq2seq_rnn")
+def test_encoder_final_state_is_at_each_true_length():
+    """The state handed to the decoder is the encoder's state at the last REAL source token:
+    a padded row encodes exactly like the same row without its padding."""
+    torch.manual_seed(0)
+    src, _ = _batch()                                                # row 1 padded after 4 tokens
+    m = s2s.RNNEncoderDecoder(9, 9, 8, 16, attention="additive")
+    enc, h, mask = m.encode(src)
+    enc1, h1, _ = m.encode(src[1:2, :4])
+    torch.testing.assert_close(h[:, 1], h1[:, 0])
+    torch.testing.assert_close(enc[1, :4], enc1[0])
+    assert torch.all(enc[1, 4:] == 0) and mask[1].tolist() == [True] * 4 + [False] * 2
+
+
 @pytest.mark.syllabus("sequences.sequence_loss")
 def test_sequence_loss_equals_flattened_cross_entropy_with_ignore_index():
     g = torch.Generator().manual_seed(0)
