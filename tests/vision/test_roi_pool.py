@@ -40,3 +40,22 @@ def test_roi_pool_equals_adaptive_max_pool_of_quantised_crop():
     assert feats.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="boxes"):
         roi_pool(feats, torch.tensor([[0, 5.0, 0.0, 1.0, 3.0]]), 2)
+
+
+@pytest.mark.syllabus("vision.roi_pool")
+def test_roi_pool_7x7_mixed_sizes_and_gradient():
+    """Small and whole-map RoIs in one call (the fast path groups them by bin size), against
+    adaptive max pooling of each quantised crop, and gradcheck of the gather path."""
+    g = torch.Generator().manual_seed(2)
+    feats = torch.randn(2, 4, 16, 16, generator=g, dtype=torch.float64)
+    xy = torch.rand(40, 2, generator=g) * 40
+    wh = torch.rand(40, 2, generator=g) * torch.tensor([4.0, 60.0])[torch.randint(0, 2, (40, 1), generator=g)]
+    boxes = torch.cat([xy, (xy + wh).clamp(max=61)], 1).double()   # inside the 16 x 16 map
+    rois = torch.cat([torch.randint(0, 2, (40, 1), generator=g).double(), boxes], 1)
+    out = roi_pool(feats, rois, 7, 0.25)
+    for r, o in zip(rois.tolist(), out):
+        xs, ys, xe, ye = (math.floor(v * 0.25 + 0.5) for v in r[1:])
+        torch.testing.assert_close(o, F.adaptive_max_pool2d(feats[int(r[0]), :, ys:ye + 1, xs:xe + 1], 7))
+    small = torch.randn(1, 2, 6, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    few = torch.tensor([[0, 0.0, 0.0, 23.0, 23.0], [0, 4.0, 8.0, 12.0, 20.0], [0, 9.0, 1.0, 10.0, 3.0]], dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda f: roi_pool(f, few, 3, 0.25), (small,))

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from deepnotes.data import load
+from deepnotes.nn import Conv2d
 from deepnotes.vision import (RegionClassifier, RegionProposalNetwork, box_iou, fast_rcnn_forward, make_anchors,
                               rcnn_forward, rpn_proposals, rpn_targets, selective_search, warp_crops)
 
@@ -37,14 +38,19 @@ def test_rcnn_logits_equal_classifier_on_warped_crops():
 
 
 @pytest.mark.syllabus("vision.fast_rcnn", "vision.roi_pool")
-def test_fast_rcnn_equals_rcnn_when_rois_align_with_the_grid():
+@pytest.mark.parametrize("convs_per_stage", [1, 3])
+def test_fast_rcnn_equals_rcnn_when_rois_align_with_the_grid(convs_per_stage):
     torch.manual_seed(0)
-    m = RegionClassifier(3, widths=(4, 8), roi_size=4, kernel_size=1)   # 1x1 convs: no border effects
+    m = RegionClassifier(3, widths=(4, 8), roi_size=4, kernel_size=1,   # 1x1 convs: no border effects
+                         convs_per_stage=convs_per_stage)
+    assert sum(isinstance(l, Conv2d) for l in m.backbone) == 2 * convs_per_stage and m.stride == 4
     imgs = torch.rand(1, 3, 48, 48)
     props = [torch.tensor([[0.0, 0, 16, 16], [8.0, 16, 24, 32], [32.0, 32, 48, 48]])]   # stride 4, 16 = 4 x 4 cells
     a, b = rcnn_forward(m, imgs, props), fast_rcnn_forward(m, imgs, props)
     torch.testing.assert_close(a[0], b[0], atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(a[1], b[1], atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="convs_per_stage"):
+        RegionClassifier(3, convs_per_stage=0)
 
 
 @pytest.mark.syllabus("vision.faster_rcnn_rpn")

@@ -33,8 +33,8 @@ def roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0, fast
     """(B, C, H, W) features and K boxes -> (K, C, kh, kw).
 
     ``boxes`` is a (K, 5) tensor of (batch index, x1, y1, x2, y2) or a list of (K_i, 4) tensors.
-    ``fast=True`` max-pools each quantised crop with F.adaptive_max_pool2d (the same bin rule)
-    when every RoI lies inside the map; otherwise all bins are computed at once with masks.
+    ``fast=True`` gathers every bin's cells at once (padded to the largest bin by repeating a
+    bin's last cell) and takes their max; ``fast=False`` masks the whole map per bin (the definition).
     """
     expect(input.dim() == 4, "input", "a 4-D tensor (B, C, H, W)", tuple(input.shape))
     rois = _as_rois(boxes)
@@ -57,20 +57,35 @@ def roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0, fast
     h1 = (torch.ceil((p[None] + 1) * rh[:, None] / kh).long() + ys[:, None]).clamp(0, H)
     w0 = (torch.floor(qq[None] * rw[:, None] / kw).long() + xs[:, None]).clamp(0, W)      # (K, kw)
     w1 = (torch.ceil((qq[None] + 1) * rw[:, None] / kw).long() + xs[:, None]).clamp(0, W)
-    if fast and bool((xs >= 0).all() and (ys >= 0).all() and (xe < W).all() and (ye < H).all()):
-        crops = [F.adaptive_max_pool2d(input[b, :, y0:y1 + 1, x0:x1 + 1], (kh, kw))
-                 for b, x0, y0, x1, y1 in zip(rois[:, 0].long().tolist(), xs.tolist(), ys.tolist(), xe.tolist(), ye.tolist())]
-        return torch.stack(crops)                                            # (K, C, kh, kw)
-    rows, cols = torch.arange(H), torch.arange(W)
-    row_in = (rows >= h0[..., None]) & (rows < h1[..., None])                 # (K, kh, H)
-    col_in = (cols >= w0[..., None]) & (cols < w1[..., None])                 # (K, kw, W)
-    feats = input[rois[:, 0].long()]                                         # (K, C, H, W)
-    neg = torch.finfo(input.dtype).min
-    # max over the columns of each column-bin, then over the rows of each row-bin
-    by_col = feats[:, None].masked_fill(~col_in[:, :, None, None, :], neg).amax(-1)        # (K, kw, C, H)
-    out = by_col[:, None].masked_fill(~row_in[:, :, None, None, :], neg).amax(-1)          # (K, kh, kw, C)
+    if fast:
+        # gather each bin's cells, padded to the largest bin of the RoI's group by repeating the bin's
+        # last cell (which leaves the max unchanged); RoIs are grouped by that size so one large RoI
+        # does not pad all the others
+        table = input.permute(0, 2, 3, 1).reshape(B * H * W, C)             # (B H W, C) one row per cell
+        bh, bw = (h1 - h0).amax(1).clamp(min=1), (w1 - w0).amax(1).clamp(min=1)   # (K,) largest bin
+        out = input.new_empty(K, kh, kw, C)
+        key = bh * (W + 1) + bw                                              # (K,) one value per (Lh, Lw)
+        for k in key.unique().tolist():
+            g = torch.nonzero(key == k).flatten()                            # (G,)
+            Lh, Lw = divmod(k, W + 1)
+            ri = torch.minimum(h0[g, :, None] + torch.arange(Lh), (h1[g] - 1).clamp(min=0)[..., None])  # (G, kh, Lh)
+            ci = torch.minimum(w0[g, :, None] + torch.arange(Lw), (w1[g] - 1).clamp(min=0)[..., None])  # (G, kw, Lw)
+            flat = (rois[g, 0].long()[:, None, None, None, None] * H + ri[:, :, None, :, None]) * W \
+                + ci[:, None, :, None, :]                                    # (G, kh, kw, Lh, Lw)
+            cells = table.index_select(0, flat.reshape(-1)).view(len(g), kh, kw, Lh * Lw, C)
+            out[g] = cells.amax(3)                                           # (G, kh, kw, C)
+    else:
+        rows, cols = torch.arange(H), torch.arange(W)
+        row_in = (rows >= h0[..., None]) & (rows < h1[..., None])             # (K, kh, H)
+        col_in = (cols >= w0[..., None]) & (cols < w1[..., None])             # (K, kw, W)
+        feats = input[rois[:, 0].long()]                                     # (K, C, H, W)
+        neg = torch.finfo(input.dtype).min
+        # max over the columns of each column-bin, then over the rows of each row-bin
+        by_col = feats[:, None].masked_fill(~col_in[:, :, None, None, :], neg).amax(-1)    # (K, kw, C, H)
+        out = by_col[:, None].masked_fill(~row_in[:, :, None, None, :], neg).amax(-1)      # (K, kh, kw, C)
     empty = (h1 <= h0)[:, :, None] | (w1 <= w0)[:, None, :]                  # (K, kh, kw)
-    out = out.masked_fill(empty[..., None], 0.0)
+    if bool(empty.any()):
+        out = out.masked_fill(empty[..., None], 0.0)
     return out.permute(0, 3, 1, 2).contiguous()                              # (K, C, kh, kw)
 
 

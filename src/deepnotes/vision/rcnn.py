@@ -6,10 +6,13 @@ R-CNN: take external proposals (selective search), warp each crop of the IMAGE t
 run the CNN on every crop, classify it (K + 1 classes, 0 = background) and regress a per-class box
 correction. Fast R-CNN runs the backbone ONCE on the whole image and RoI-pools each proposal from
 the feature map to the same k x k grid, then applies the same head. :class:`RegionClassifier` is
-that shared network (backbone of total stride s, k x k RoI grid, FC head); R-CNN feeds it crops
-warped to (k s) x (k s) so both see a k x k feature grid: with the same weights they give the same
-detections up to the RoI quantisation, and Fast R-CNN computes the convolutions once instead of
-once per proposal.
+that network (VGG-like backbone: stages of ``convs_per_stage`` 3x3 convs and a 2x2 max pool, total
+stride s; k x k RoI grid; FC head); R-CNN feeds it crops warped to (k s) x (k s) so both see a
+k x k feature grid: with the same weights they give the same outputs wherever a box lies on the
+feature grid and the convs see nothing past the crop (tested), and Fast R-CNN computes the
+convolutions once per image instead of once per proposal. In practice each method trains its own
+weights (R-CNN on warped crops, Fast R-CNN end to end on RoI-pooled features, which also see context
+beyond the box), as the ``two-stage`` experiment does.
 """
 from __future__ import annotations
 
@@ -31,12 +34,15 @@ class RegionClassifier(nn.Module):
     """Backbone (stride 2^len(widths)) + k x k region features + FC head -> (class logits K+1, deltas 4(K+1))."""
 
     def __init__(self, num_classes: int = 3, in_channels: int = 3, widths: tuple[int, ...] = (16, 32, 64),
-                 roi_size: int = 4, hidden: int = 128, kernel_size: int = 3):
+                 roi_size: int = 4, hidden: int = 128, kernel_size: int = 3, convs_per_stage: int = 1):
         super().__init__()
+        expect(convs_per_stage >= 1, "convs_per_stage", "an int >= 1", convs_per_stage)
         layers, c = [], in_channels
-        for w in widths:
-            layers += [Conv2d(c, w, kernel_size, padding=kernel_size // 2), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
-            c = w
+        for w in widths:                                           # VGG-like stages: convs, then 2x2 max pool
+            for _ in range(convs_per_stage):
+                layers += [Conv2d(c, w, kernel_size, padding=kernel_size // 2), nn.ReLU(inplace=True)]
+                c = w
+            layers.append(nn.MaxPool2d(2))
         self.backbone = nn.Sequential(*layers)
         self.stride, self.roi_size = 2 ** len(widths), roi_size
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * roi_size ** 2, hidden), nn.ReLU(inplace=True))
@@ -75,8 +81,7 @@ def fast_rcnn_forward(model: RegionClassifier, images: Tensor, proposals: list[T
     feats = model.backbone(images)                                 # (N, c, H/s, W/s)
     # a box covering pixels [x1, x2) maps to feature cells round(x1/s) .. round((x2 - s)/s)
     rois = [torch.cat([b[:, :2], torch.maximum(b[:, 2:] - model.stride, b[:, :2])], 1) for b in proposals]
-    # small maps: the all-bins-at-once masked path beats a Python loop over RoIs
-    pooled = roi_pool(feats, rois, model.roi_size, 1.0 / model.stride, fast=feats.shape[-1] * feats.shape[-2] > 1024)
+    pooled = roi_pool(feats, rois, model.roi_size, 1.0 / model.stride)   # (R, c, k, k)
     return model.classify(pooled)
 
 
