@@ -78,11 +78,24 @@ class RNNEncoderDecoder(nn.Module):
         return states, h, mask
 
     # -- one decoder step --------------------------------------------------------------------------
-    def decode_step(self, y_prev: Tensor, state: Tensor, enc: Tensor, mask: Tensor):
-        """y_prev (B,), state (1, B, H) -> logits (B, V), new state, attention weights (B, S) or None."""
+    def project_keys(self, enc: Tensor) -> Tensor | None:
+        """Additive attention's key term W_1 h_t for every source position (B, S, A), computed once
+        per source instead of once per decoder step; None for the other attentions."""
+        return self.attention.key_proj(enc) if isinstance(self.attention, AdditiveAttention) else None
+
+    def decode_step(self, y_prev: Tensor, state: Tensor, enc: Tensor, mask: Tensor,
+                    keys_proj: Tensor | None = None):
+        """y_prev (B,), state (1, B, H) -> logits (B, V), new state, attention weights (B, S) or None.
+        ``keys_proj`` (from ``project_keys``) reuses the additive attention's key projection."""
         x = self.tgt_embed(y_prev)                                          # (B, E)
         weights = None
-        if self.attention is not None:
+        if self.attention is not None and keys_proj is not None:           # the same maths, keys projected once
+            att = self.attention
+            e = att.v(torch.tanh(keys_proj + att.query_proj(state[0]).unsqueeze(1))).squeeze(-1)  # (B, S)
+            weights = torch.nan_to_num(torch.softmax(e.masked_fill(~mask, float("-inf")), -1), nan=0.0)
+            ctx = torch.einsum("bs,bsh->bh", weights, enc)                  # (B, H)
+            x = torch.cat([x, ctx], -1)
+        elif self.attention is not None:
             ctx, weights = self.attention(state[0], enc, mask)              # (B, H), (B, S)
             x = torch.cat([x, ctx], -1)
         out, state = self.decoder(x.unsqueeze(1), state)                    # (B, 1, H)
@@ -108,8 +121,9 @@ class RNNEncoderDecoder(nn.Module):
             return self.readout(out), None
         B, T = tgt_in.shape
         y_prev, logits, maps, truth = tgt_in[:, 0], [], [], []
+        keys_proj = self.project_keys(enc)
         for t in range(T):
-            lg, state, w = self.decode_step(y_prev, state, enc, mask)
+            lg, state, w = self.decode_step(y_prev, state, enc, mask, keys_proj)
             logits.append(lg)
             maps.append(w)
             if t + 1 < T:
@@ -128,8 +142,9 @@ class RNNEncoderDecoder(nn.Module):
         y = torch.full((src.shape[0],), self.bos, dtype=torch.long, device=src.device)
         done = torch.zeros_like(y, dtype=torch.bool)
         toks, maps = [], []
+        keys_proj = self.project_keys(enc)
         for _ in range(max_len):
-            lg, state, w = self.decode_step(y, state, enc, mask)
+            lg, state, w = self.decode_step(y, state, enc, mask, keys_proj)
             y = torch.where(done, torch.full_like(y, self.eos), lg.argmax(-1))
             done = done | (y == self.eos)
             toks.append(y)
