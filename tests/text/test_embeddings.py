@@ -27,6 +27,9 @@ def test_skipgram_loss_manual_param_count_and_topic_clusters():
     g = torch.Generator().manual_seed(0)
     ids = torch.cat([torch.randint(0, 5, (20,), generator=g) + 5 * (k % 2) for k in range(60)])
     pairs = tx.skipgram_pairs(ids, 2)
+    toy = torch.tensor([10, 11, 12, 13, 14])
+    want = sorted((int(toy[i]), int(toy[j])) for i in range(5) for j in range(5) if 0 < abs(i - j) <= 2)
+    assert sorted(map(tuple, tx.skipgram_pairs(toy, 2).tolist())) == want
     model = tx.SkipGram(10, 8, seed=0)
     opt = torch.optim.Adam(model.parameters(), 0.05)
     for _ in range(150):
@@ -34,6 +37,7 @@ def test_skipgram_loss_manual_param_count_and_topic_clusters():
         model.loss(pairs[:, 0], pairs[:, 1]).backward()
         opt.step()
     E = model.embeddings()
+    torch.testing.assert_close(E, (model.in_embed + model.out_embed).detach() / 2)   # final embedding (u + v) / 2
     sim = tx.cosine_similarity(E[:, None], E[None])
     same = torch.tensor([[(i < 5) == (j < 5) and i != j for j in range(10)] for i in range(10)])
     diff = torch.tensor([[(i < 5) != (j < 5) for j in range(10)] for i in range(10)])
@@ -114,8 +118,14 @@ def test_svd_reconstruction_and_sklearn():
     from sklearn.decomposition import TruncatedSVD
     g = torch.Generator().manual_seed(0)
     counts = torch.randint(0, 20, (30, 25), generator=g).double()
+    counts[0, :] = 0                                                   # an unseen word: PPMI 0, not NaN
+    counts[3, 4] = 0
     M = tx.ppmi(counts)
     assert torch.all(M >= 0)
+    P = counts / counts.sum()
+    for w, c in [(1, 2), (3, 4), (5, 0), (0, 7), (29, 24)]:            # max(0, log P(w,c) / (P(w) P(c)))
+        pmi = torch.log(P[w, c] / (P[w].sum() * P[:, c].sum())) if P[w, c] > 0 else torch.tensor(-1.0)
+        assert M[w, c].item() == pytest.approx(max(0.0, pmi.item()), abs=1e-12)
     U, S, V = tx.truncated_svd(M, 5)
     full = torch.linalg.svdvals(M)
     err = ((M - U @ torch.diag(S) @ V.T) ** 2).sum()
