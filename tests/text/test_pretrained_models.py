@@ -170,6 +170,31 @@ def test_elmo_mix_weights_and_contextual_vectors():
     assert loss.item() == pytest.approx(np.log(5), rel=0.2)
 
 
+@pytest.mark.syllabus("transformers_nlp.elmo")
+def test_elmo_directions_and_mix_formula():
+    """The forward half of every layer at t sees only w_<=t and the backward half only w_>=t (so
+    neither LM can read the word it predicts); the mix is gamma * sum_l softmax(w)_l h_l."""
+    torch.manual_seed(0)
+    bilm = tx.BiLM(7, 8, 8, num_layers=2)
+    ids = torch.randint(0, 7, (1, 8))
+    t = 4
+    later, earlier = ids.clone(), ids.clone()
+    later[0, t + 1:] = (ids[0, t + 1:] + 1) % 7
+    earlier[0, :t] = (ids[0, :t] + 1) % 7
+    for l, (h, hl, he) in enumerate(zip(bilm.layers(ids), bilm.layers(later), bilm.layers(earlier))):
+        torch.testing.assert_close(h[0, :t + 1, :8], hl[0, :t + 1, :8])   # forward: blind to the future
+        torch.testing.assert_close(h[0, t:, 8:], he[0, t:, 8:])           # backward: blind to the past
+        if l > 0:
+            assert not torch.allclose(h[0, t + 1:, :8], hl[0, t + 1:, :8])
+            assert not torch.allclose(h[0, :t, 8:], he[0, :t, 8:])
+    mix = tx.ScalarMix(3)
+    with torch.no_grad():
+        mix.w.copy_(torch.tensor([0.3, -1.0, 2.0])); mix.gamma.fill_(1.7)
+    layers = bilm.layers(ids)
+    e = torch.exp(torch.tensor([0.3, -1.0, 2.0]))
+    torch.testing.assert_close(mix(layers), 1.7 * sum(e[l] / e.sum() * layers[l] for l in range(3)))
+
+
 @pytest.mark.syllabus("transformers_nlp.denoising_seq2seq_pretraining")
 def test_denoising_corruptions():
     g = torch.Generator().manual_seed(0)
