@@ -35,6 +35,34 @@ def test_fcn_variants_output_size_and_bilinear_upsampler():
         FCN(variant="4s")
 
 
+@pytest.mark.syllabus("vision.fcn")
+def test_fcn_skips_add_stride16_and_stride8_scores():
+    """FCN-8s = up8(up2(up2(score32) + score16(pool4)) + score8(pool3)), every upsampler a bilinear
+    transposed conv; FCN-32s = up32(score32). Written out with F.conv_transpose2d on the stage outputs."""
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, 64, 96)
+    for v in ("32s", "8s"):
+        m = FCN(3, 3, variant=v, widths=(4, 4, 8, 8, 8), head_width=8).eval()
+        for name in ("score16", "score8"):
+            if hasattr(m, name):                                 # zero-initialised: make the skips visible
+                torch.nn.init.normal_(getattr(m, name).weight), torch.nn.init.normal_(getattr(m, name).bias)
+        feats, h = [], x
+        for stage in m.stages:
+            h = stage(h)
+            feats.append(h)
+        assert [x.shape[-1] // f.shape[-1] for f in feats] == [2, 4, 8, 16, 32]
+        s = m.score32(m.fc(h))                                   # stride 32
+        up = lambda t, f: F.conv_transpose2d(t, bilinear_kernel(3, 2 * f), stride=f, padding=f // 2)  # noqa: E731
+        if v == "8s":
+            s = up(s, 2) + m.score16(feats[3])                  # stride 16
+            s = up(s, 2) + m.score8(feats[2])                   # stride 8
+            ref = up(s, 8)
+        else:
+            ref = up(s, 32)
+        with torch.no_grad():
+            torch.testing.assert_close(m(x), ref, atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.syllabus("vision.encoder_decoder_segmentation")
 def test_encoder_decoder_resolution_and_switches():
     for mode in ("max_unpool", "nearest", "bed_of_nails", "transposed"):

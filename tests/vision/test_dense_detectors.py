@@ -14,6 +14,13 @@ def test_ssd_default_box_count_and_head_shapes():
     sizes, A = [(8, 8), (4, 4), (2, 2)], [3, 3, 3]
     boxes = ssd_default_boxes(sizes, 64, scales=[12, 24, 48])
     assert len(boxes) == sum(h * w * a for (h, w), a in zip(sizes, A)) == 252
+    # map 2 (4 x 4, stride 16, scale 24): its boxes follow the 8 x 8 x 3 of map 1, cell-major, centred on the cells
+    from deepnotes.vision import box_convert
+    c = box_convert(boxes[192:240], "xyxy", "cxcywh").view(4, 4, 3, 4)            # (i, j, anchor, cxcywh)
+    ii, jj = torch.meshgrid(torch.arange(4.0), torch.arange(4.0), indexing="ij")
+    torch.testing.assert_close(c[..., 0], ((jj + 0.5) * 16)[..., None].expand(4, 4, 3))
+    torch.testing.assert_close(c[..., 1], ((ii + 0.5) * 16)[..., None].expand(4, 4, 3))
+    torch.testing.assert_close(c[..., 2] * c[..., 3], torch.full((4, 4, 3), 24.0 ** 2))
     head = SSDHead([8, 16, 16], A, num_classes=3)
     cls, reg = head([torch.randn(2, c, h, w) for c, (h, w) in zip([8, 16, 16], sizes)])
     assert cls.shape == (2, 252, 4) and reg.shape == (2, 252, 4)

@@ -31,6 +31,13 @@ def test_overfeat_merge_of_one_object():
     merged, merged_scores = overfeat_merge(boxes, scores, iou_threshold=0.3, score_threshold=0.5)
     assert box_iou(merged[:1], gt).item() > 0.7
     assert len(merged) == 1
+    # the merge is a score-weighted average of the overlapping boxes; a far box stays alone
+    b = torch.tensor([[0.0, 0, 10, 10], [2.0, 0, 12, 10], [0.0, 1, 10, 11], [50.0, 50, 60, 60]])
+    s = torch.tensor([0.9, 0.6, 0.3, 0.8])
+    merged, merged_scores = overfeat_merge(b, s, iou_threshold=0.3, score_threshold=0.5)
+    torch.testing.assert_close(merged, torch.tensor([[(0.9 * 0 + 0.6 * 2) / 1.5, 0, (0.9 * 10 + 0.6 * 12) / 1.5, 10],
+                                                     [50.0, 50, 60, 60]]))
+    torch.testing.assert_close(merged_scores, torch.tensor([1.5, 0.8]))       # the 0.3 box fell below the threshold
 
 
 @pytest.mark.syllabus("vision.convolutionalization")
