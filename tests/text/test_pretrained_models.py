@@ -26,6 +26,57 @@ def test_bert_base_parameter_count_and_output_length():
         m(torch.tensor([[50]]))
 
 
+def _torch_encoder_layers(layers, **kw):
+    """torch.nn.TransformerEncoderLayer copies carrying the given layers' weights (same names)."""
+    refs = []
+    for layer in layers:
+        d, h = layer.self_attn.embed_dim, layer.self_attn.num_heads
+        ref = torch.nn.TransformerEncoderLayer(d, h, layer.linear1.out_features, dropout=0.0, batch_first=True,
+                                               dtype=torch.float64, **kw)
+        ref.load_state_dict(layer.state_dict())
+        refs.append(ref)
+    return refs
+
+
+@pytest.mark.syllabus("transformers_nlp.bert")
+def test_bert_equals_torch_encoder_on_summed_embeddings():
+    """H = post-LN GELU Transformer encoder (torch.nn.TransformerEncoderLayer) applied to
+    LN(E_tok[w] + E_pos[t] + E_seg[s]); pooled = tanh(W_p h_[CLS] + b_p); padding masked."""
+    torch.manual_seed(0)
+    m = tx.BertModel(tiny_bert()).double().eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(0.1 * torch.randn_like(p))                           # no two LayerNorms alike
+    refs = _torch_encoder_layers(m.encoder.layers, activation="gelu", layer_norm_eps=1e-12)
+    ids, seg = torch.randint(7, 50, (2, 6)), torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 1, 1]])
+    att = torch.tensor([[1] * 6, [1] * 4 + [0] * 2])
+    x = m.word_embeddings.weight[ids] + m.position_embeddings.weight[:6] + m.token_type_embeddings.weight[seg]
+    x = torch.nn.functional.layer_norm(x, (16,), m.embeddings_norm.weight, m.embeddings_norm.bias, 1e-12)
+    for ref in refs:
+        x = ref(x, src_key_padding_mask=att == 0)
+    h, pooled = m(ids, seg, att)
+    torch.testing.assert_close(h[0], x[0], rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(h[1, :4], x[1, :4], rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(pooled, torch.tanh(h[:, 0] @ m.pooler.weight.T + m.pooler.bias))
+
+
+@pytest.mark.syllabus("transformers_nlp.next_sentence_prediction", "transformers_nlp.sentence_order_prediction")
+def test_pair_head_reads_cls_and_adds_binary_ce():
+    """The NSP/SOP logits come from the pooled [CLS] vector only, and the pre-training loss is
+    the MLM cross-entropy plus the binary (2-way) cross-entropy of the pair label."""
+    torch.manual_seed(0)
+    m = tx.BertForPreTraining(tiny_bert()).eval()
+    x = torch.randint(7, 50, (3, 6))
+    lab = torch.full_like(x, -100)
+    lab[:, 2] = 9
+    pair = torch.tensor([1, 0, 1])
+    mlm_logits, pair_logits, loss = m(x, mlm_labels=lab, pair_labels=pair)
+    _, pooled = m.bert(x)
+    torch.testing.assert_close(pair_logits, m.pair_head(pooled))
+    F = torch.nn.functional
+    torch.testing.assert_close(loss, F.cross_entropy(mlm_logits[:, 2], lab[:, 2]) + F.cross_entropy(pair_logits, pair))
+
+
 @pytest.mark.syllabus("transformers_nlp.masked_language_modeling")
 def test_mlm_rates_and_ignored_positions():
     g = torch.Generator().manual_seed(0)
@@ -152,6 +203,40 @@ def test_gpt2_small_count_and_causality():
     assert out.shape == (2, 8) and torch.equal(out[:, :3], idx[:, :3])
     with pytest.raises(ValueError, match="idx"):
         m(torch.randint(0, 30, (1, 17)))
+
+
+@pytest.mark.syllabus("transformers_nlp.gpt")
+def test_gpt_equals_torch_pre_ln_causal_stack():
+    """GPT = learned token + position embeddings, pre-LN GELU blocks (torch's
+    TransformerEncoderLayer(norm_first=True) with a causal mask), final LN, logits tied to W_te;
+    loss = next-token cross-entropy."""
+    torch.manual_seed(0)
+    m = tx.GPT(tx.GPTConfig(vocab_size=30, block_size=16, n_layer=2, n_head=2, n_embd=16, fast=False)).double().eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    refs = []
+    for b in m.h:
+        ref = torch.nn.TransformerEncoderLayer(16, 2, 64, dropout=0.0, activation="gelu", batch_first=True,
+                                               norm_first=True, dtype=torch.float64)
+        ref.load_state_dict({"self_attn.in_proj_weight": b.attn.c_attn.weight, "self_attn.in_proj_bias": b.attn.c_attn.bias,
+                             "self_attn.out_proj.weight": b.attn.c_proj.weight, "self_attn.out_proj.bias": b.attn.c_proj.bias,
+                             "linear1.weight": b.mlp[0].weight, "linear1.bias": b.mlp[0].bias,
+                             "linear2.weight": b.mlp[2].weight, "linear2.bias": b.mlp[2].bias,
+                             "norm1.weight": b.ln_1.weight, "norm1.bias": b.ln_1.bias,
+                             "norm2.weight": b.ln_2.weight, "norm2.bias": b.ln_2.bias})
+        refs.append(ref)
+    idx = torch.randint(0, 30, (2, 9))
+    x = m.wte.weight[idx] + m.wpe.weight[:9]
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(9, dtype=torch.float64)
+    for ref in refs:
+        x = ref(x, src_mask=mask, is_causal=True)
+    ref_logits = torch.nn.functional.layer_norm(x, (16,), m.ln_f.weight, m.ln_f.bias) @ m.wte.weight.T
+    logits, loss = m(idx[:, :-1], idx[:, 1:])
+    full, _ = m(idx)
+    torch.testing.assert_close(full, ref_logits, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(loss, torch.nn.functional.cross_entropy(ref_logits[:, :-1].reshape(-1, 30),
+                                                                       idx[:, 1:].reshape(-1)))
 
 
 @pytest.mark.syllabus("transformers_nlp.elmo")
