@@ -17,6 +17,12 @@ the final state is the one at the true last step (packed sequences).
 
 IRNN (Le et al.): ReLU instead of tanh, W_hh = I and b = 0 at initialisation.
 
+Chrono initialisation of a gated layer (Tallec & Ollivier 2018), for dependencies up to T_max
+steps: the keep gate's bias b = log(u), u ~ U(1, T_max - 1) per unit, so sigmoid(b) = u / (1 + u)
+and the state's memory time 1 / (1 - sigmoid(b)) = 1 + u spans [2, T_max]. LSTM: b_f = log(u) and
+b_i = -b_f; GRU: the update gate z (h' = (1 - z) n + z h) gets b_z = log(u). torch's default
+(biases ~ U(-1/sqrt(H), 1/sqrt(H))) gives a memory time of about 2 steps.
+
 Jordan network: the memory is the previous OUTPUT instead of the hidden state:
     h_t = tanh(W_x x_t + W_y y_{t-1} + b),   y_t = W_o h_t + b_o.
 
@@ -39,7 +45,7 @@ from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from ..core import expect, syllabus
 
-__all__ = ["RNNBase", "RNNCell", "RNN", "JordanRNN", "LearnedInitialState", "irnn_init_"]
+__all__ = ["RNNBase", "RNNCell", "RNN", "JordanRNN", "LearnedInitialState", "irnn_init_", "chrono_init_"]
 
 
 def _pack_from_padded(out: Tensor, batch_sizes: Tensor, sorted_indices: Tensor | None) -> Tensor:
@@ -284,6 +290,30 @@ def irnn_init_(module: nn.Module) -> nn.Module:
                 p.copy_(torch.eye(p.shape[0], dtype=p.dtype))
             elif name.startswith("bias"):
                 p.zero_()
+    return module
+
+
+def chrono_init_(module: nn.Module, t_max: int, generator: torch.Generator | None = None) -> nn.Module:
+    """Chrono initialisation in place of an LSTM or GRU (ours or torch's; every layer, direction).
+
+    Keep-gate biases log(u), u ~ U(1, t_max - 1), put in ``bias_ih*`` with ``bias_hh*`` zeroed on
+    that gate; an LSTM's input gate gets -log(u). Weights are left as they are.
+    """
+    expect(isinstance(t_max, (int, float)) and t_max > 2, "t_max", "a memory horizon > 2 (steps)", t_max)
+    H = getattr(module, "hidden_size", None)
+    names = [n for n, _ in module.named_parameters() if n.startswith("bias_ih")]
+    expect(H is not None and names, "module", "an LSTM or GRU with biases (bias_ih_l0, ...)", type(module).__name__)
+    params = dict(module.named_parameters())
+    with torch.no_grad():
+        for name in names:
+            b_ih, b_hh = params[name], params[name.replace("bias_ih", "bias_hh")]
+            gates = b_ih.shape[0] // H
+            expect(gates in (3, 4), "module", "an LSTM (4 gates) or GRU (3 gates)", f"{gates} gates")
+            u = torch.empty(H, dtype=torch.float64).uniform_(1.0, t_max - 1.0, generator=generator)
+            keep = torch.log(u).to(b_ih)                             # (H,) slot 1: LSTM f, GRU z
+            b_ih[H:2 * H], b_hh[H:2 * H] = keep, 0.0
+            if gates == 4:                                           # LSTM input gate i = -f bias
+                b_ih[:H], b_hh[:H] = -keep, 0.0
     return module
 
 
