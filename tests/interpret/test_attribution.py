@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -37,7 +38,10 @@ def test_saliency_linear_and_cnn_against_jacobian():
     jac = torch.autograd.functional.jacobian(lambda z: cnn(z), xi)           # (B, K, B, 1, 8, 8)
     ref = torch.stack([jac[b, tgt[b], b] for b in range(3)]).abs()
     torch.testing.assert_close(saliency(cnn, xi, tgt), ref, atol=1e-6, rtol=0)
-    assert saliency_to_image(torch.randn(2, 3, 5, 5)).shape == (2, 5, 5)
+    a = torch.randn(2, 3, 5, 5)
+    img = saliency_to_image(a)                                  # max over channels of |attribution|
+    assert img.shape == (2, 5, 5)
+    torch.testing.assert_close(img, torch.maximum(torch.maximum(a[:, 0].abs(), a[:, 1].abs()), a[:, 2].abs()))
     with pytest.raises(ValueError, match="target"):
         saliency(lin, x, target=7)
 
@@ -207,3 +211,28 @@ def test_lime_recovers_linear_model_and_is_seeded():
     assert ga.shape == x.shape and (ga != 0).sum() == 4
     with pytest.raises(ValueError, match="inputs"):
         lime(lin, torch.randn(2, 10, dtype=torch.float64), 0)
+
+
+@pytest.mark.syllabus("interpretability.lime")
+def test_lime_is_the_kernel_weighted_ridge_fit_of_sklearn():
+    """On a non-linear model with a narrow kernel the surrogate must be the pi_x-weighted ridge fit:
+    the same perturbations (drawn as LIME draws them: keep each feature with prob. 1/2, the first
+    sample is x itself), weights exp(-D^2 / sigma^2) with D = ||1 - z|| / sqrt(d), fitted by
+    sklearn's Ridge with sample_weight."""
+    from sklearn.linear_model import Ridge
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 2)).double()
+    x = torch.randn(1, 8, dtype=torch.float64)
+    n, width, alpha = 200, 0.4, 1e-3
+    attr, (c, b, _) = lime(mlp, x, 1, n_samples=n, kernel_width=width, alpha=alpha,
+                           generator=torch.Generator().manual_seed(7), return_surrogate=True)
+    Z = (torch.rand(n, 8, generator=torch.Generator().manual_seed(7)) < 0.5).double()
+    Z[0] = 1.0
+    with torch.no_grad():
+        y = mlp(Z * x)[:, 1]                                    # removed features take the baseline 0
+    pi = torch.exp(-((1 - Z).pow(2).sum(1) / 8) / width ** 2)
+    ref = Ridge(alpha=alpha).fit(Z.numpy(), y.numpy(), sample_weight=pi.numpy())
+    np.testing.assert_allclose(c.numpy(), ref.coef_, atol=1e-6)
+    assert b == pytest.approx(ref.intercept_, abs=1e-6)
+    unweighted = Ridge(alpha=alpha).fit(Z.numpy(), y.numpy())
+    assert np.abs(unweighted.coef_ - ref.coef_).max() > 1e-3  # the kernel matters here

@@ -20,6 +20,8 @@ def test_total_variation_and_alpha_norm():
     x = torch.arange(9.0).view(3, 3) ** 1.5
     ref = sum((x[i, j + 1] - x[i, j]) ** 2 + (x[i + 1, j] - x[i, j]) ** 2 for i in range(2) for j in range(2))
     torch.testing.assert_close(total_variation(x), ref)
+    ref1 = sum(((x[i, j + 1] - x[i, j]) ** 2 + (x[i + 1, j] - x[i, j]) ** 2).sqrt() for i in range(2) for j in range(2))
+    torch.testing.assert_close(total_variation(x, beta=1.0), ref1)              # beta = 1: sum of gradient norms
     z = torch.randn(2, 5, 5, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: total_variation(t, beta=1.0, eps=1e-3), (z,))
     assert torch.autograd.gradcheck(lambda t: alpha_norm(t, 3.0), (z,))
