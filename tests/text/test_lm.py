@@ -40,6 +40,10 @@ def test_perplexity_extremes_and_torch():
     logits = torch.randn(4, 9, V)
     ref = torch.exp(F.cross_entropy(logits.reshape(-1, V), tgt.reshape(-1)))
     assert tx.perplexity(logits, tgt).item() == pytest.approx(ref.item(), rel=1e-6)
+    tgt_pad = tgt.clone()
+    tgt_pad[:, 6:] = -100                                             # held-out padding is not scored
+    ref_pad = torch.exp(F.cross_entropy(logits.reshape(-1, V), tgt_pad.reshape(-1), ignore_index=-100))
+    assert tx.perplexity(logits, tgt_pad, ignore_index=-100).item() == pytest.approx(ref_pad.item(), rel=1e-6)
 
 
 @pytest.mark.syllabus("transformers_nlp.mean_reciprocal_rank")
@@ -59,6 +63,8 @@ def test_cosine_similarity():
     torch.testing.assert_close(tx.cosine_similarity(a, b), F.cosine_similarity(a, b, dim=-1))
     torch.testing.assert_close(tx.cosine_similarity(3 * a, 0.5 * b), tx.cosine_similarity(a, b))
     torch.testing.assert_close(tx.cosine_similarity(a, a), torch.ones(5))
+    z = torch.zeros(8)                                                # epsilon guard: 0, not NaN
+    torch.testing.assert_close(tx.cosine_similarity(z, a[0]), F.cosine_similarity(z, a[0], dim=0))
     e = torch.eye(4)
     e[1] = e[0] * 2 + 0.01
     assert tx.nearest_neighbours(e, 0, 1) == [1]

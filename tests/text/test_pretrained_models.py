@@ -129,6 +129,9 @@ def test_sequence_head_shape_and_attention_path():
     ids = torch.randint(7, 50, (4, 6))
     out = model(ids)
     assert out.shape == (4, 3)
+    h = torch.randn(4, 6, 16)                                         # the head reads h_[CLS] only
+    head = model.head
+    torch.testing.assert_close(head(h), h[:, 0] @ head.linear.weight.T + head.linear.bias)
     emb = model.encoder.word_embeddings
     emb.weight.grad = None
     model(ids)[0].sum().backward()
