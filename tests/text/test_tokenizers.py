@@ -69,3 +69,21 @@ def test_wordpiece_longest_match_first():
     assert tx.wordpiece_tokenize("walks", vocab) == ["walk", "##s"]
     assert tx.wordpiece_tokenize("talking", vocab) == ["[UNK]"]
     assert tx.wordpiece_tokenize("unaffable", {"un", "una", "##aff", "##able", "##ffable"}) == ["una", "##ffable"]
+
+
+@pytest.mark.syllabus("transformers_nlp.wordpiece")
+def test_wordpiece_training_scores_pairs_by_likelihood_not_frequency():
+    """WordPiece merges the pair maximising count(ab) / (count(a) count(b)); on the Hugging Face
+    course corpus the first merge is ('##g', '##s') although ('##u', '##g') is the most frequent."""
+    counts = {"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5}
+    alphabet = {"h", "p", "b", "##u", "##g", "##n", "##s"}
+    assert tx.learn_wordpiece(counts, len(alphabet)) == alphabet
+    assert tx.learn_wordpiece(counts, len(alphabet) + 1) == alphabet | {"##gs"}
+
+
+@pytest.mark.syllabus("transformers_nlp.bpe")
+def test_bpe_applies_merges_in_learned_order():
+    """Merges are applied earliest-learned first, whatever their position in the word."""
+    assert tx.BPETokenizer([("b", "c"), ("a", "b")]).tokenize_word("abc") == ("a", "bc", "</w>")
+    assert tx.BPETokenizer([("a", "b"), ("b", "c")]).tokenize_word("abc") == ("ab", "c", "</w>")
+    assert tx.BPETokenizer([("c", "</w>"), ("b", "c</w>"), ("a", "bc</w>")]).tokenize_word("abc") == ("abc</w>",)
