@@ -117,6 +117,26 @@ def test_deep_dream_increases_activation_and_jitter_is_identity():
         deep_dream(layer, torch.rand(3, 16, 16))
 
 
+@pytest.mark.syllabus("interpretability.deep_dream")
+def test_deep_dream_step_is_normalised_ascent_on_half_squared_activation_and_unjitters():
+    """One step by hand: g = d(1/2 ||a||^2)/dx (the backward seed is delta = a), x + lr g / mean|g|. With a
+    circularly padded conv (equivariant to rolls) a jittered step, once un-jittered, equals the plain step."""
+    torch.manual_seed(0)
+    conv = nn.Conv2d(3, 4, 3, padding=1, padding_mode="circular").double()
+    layer = nn.Sequential(conv, nn.ReLU())
+    x = torch.rand(1, 3, 10, 12, dtype=torch.float64)
+    xr = x.clone().requires_grad_(True)
+    a = layer(xr)
+    (g,) = torch.autograd.grad(a, xr, grad_outputs=a.detach())    # seed backprop with delta = a
+    ref = x + 0.05 * g / g.abs().mean()
+    plain, hist = deep_dream(layer, x, steps=1, lr=0.05, max_jitter=0, clamp=None)
+    torch.testing.assert_close(plain, ref)
+    assert hist[0] == pytest.approx(0.5 * a.pow(2).sum().item())
+    jittered, _ = deep_dream(layer, x, steps=1, lr=0.05, max_jitter=4, clamp=None,
+                             generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(jittered, ref)
+
+
 @pytest.mark.syllabus("interpretability.representation_inversion")
 def test_inversion_first_conv_recovers_image_deeper_is_worse():
     torch.manual_seed(0)

@@ -89,6 +89,11 @@ def test_generator_constrained_am_monotone_and_in_range():
     assert hist[-1] > hist[0]
     torch.testing.assert_close(decoder(encoder(x)), x)                        # X* lies in G's range
     torch.testing.assert_close(x, decoder(z))
+    # closed form: a linear class score w^T G(z) = (A^T w)^T z with the prior l2 ||z||^2 peaks at A^T w / (2 l2)
+    w = torch.randn(20, dtype=torch.float64)
+    z, x, _ = generator_constrained_am(decoder, lambda x: x @ w, torch.zeros(1, 4, dtype=torch.float64),
+                                       steps=200, lr=0.2, l2=0.5)
+    torch.testing.assert_close(z[0], A.t() @ w / (2 * 0.5), atol=1e-8, rtol=0)
 
 
 @pytest.mark.syllabus("interpretability.hidden_representation_viz")
