@@ -1,4 +1,6 @@
 """Published parameter counts and feature-map sizes of the classic CNNs (built on the meta device)."""
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -114,3 +116,15 @@ def test_registry_lists_and_rejects_unknown():
     assert list_models("resnet1*") == ["resnet101", "resnet152", "resnet18"]
     with pytest.raises(KeyError, match="resnet18"):
         create_model("resnet81")
+
+
+@pytest.mark.syllabus("cnn.alexnet", "cnn.vgg16", "cnn.resnet", "cnn.inception", "cnn.mobilenet_xception",
+                      "cnn.efficientnet_scaling", "cnn.lenet")
+def test_images_of_the_wrong_rank_name_x_expected_and_given():
+    for name, kw, shape in [("alexnet", {}, (3, 227, 227)), ("vgg16", {}, (3, 224, 224)), ("resnet18", {}, (3, 64, 64)),
+                            ("resnet20", dict(in_channels=1, num_classes=10), (1, 8, 8)),
+                            ("inception_v3", {}, (3, 299, 299)), ("mobilenet_v1", {}, (3, 64, 64)),
+                            ("efficientnet_b0", {}, (3, 64, 64))]:
+        m = meta(name, **kw)
+        with pytest.raises(ValueError, match=r"x: expected a 4-D tensor \(B, C, H, W\), got " + re.escape(str(shape))):
+            m(torch.empty(*shape, device="meta"))

@@ -125,3 +125,27 @@ def test_bad_inputs_name_the_argument():
         Conv2d(3, 4, 3)(torch.randn(3, 3))                       # wrong rank
     with pytest.raises(ValueError, match="channels"):
         Conv2d(3, 4, 3)(torch.randn(1, 2, 8, 8))
+
+
+@pytest.mark.syllabus("cnn.conv2d", "cnn.conv1d", "cnn.dilated_conv")
+@pytest.mark.parametrize("fast", [True, False])
+def test_bad_input_messages_give_argument_expected_and_given(fast):
+    """The issue's bad-input cases: kernel larger than the padded input, channels not divisible by groups,
+    wrong rank or channel count; each message is 'argument: expected ..., got <given>'."""
+    with pytest.raises(ValueError, match=r"input: expected padded.*size >= dilated kernel size 5 .*got \(1, 3, 3, 3\)"):
+        Conv2d(3, 4, 5, fast=fast)(torch.randn(1, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"input: expected padded.*dilated kernel size 7 .*got \(1, 3, 5, 6\)"):
+        Conv2d(3, 4, 3, dilation=3, padding=0, fast=fast)(torch.randn(1, 3, 5, 6))     # D(K-1)+1 = 7 > 5
+    assert Conv2d(3, 4, 3, dilation=3, padding=1, fast=fast)(torch.randn(1, 3, 5, 6)).shape == (1, 4, 1, 2)
+    with pytest.raises(ValueError, match=r"input: expected padded.*dilated kernel size 4 .*got \(2, 1, 3\)"):
+        Conv1d(1, 1, 4, fast=fast)(torch.randn(2, 1, 3))
+    with pytest.raises(ValueError, match=r"groups: expected a divisor of in_channels=3, got 2"):
+        Conv2d(3, 4, 3, groups=2, fast=fast)
+    with pytest.raises(ValueError, match=r"groups: expected a divisor of out_channels=3, got 2"):
+        Conv2d(4, 3, 3, groups=2, fast=fast)
+    with pytest.raises(ValueError, match=r"input: expected a 4-D .*got \(3, 3\)"):
+        Conv2d(3, 4, 3, fast=fast)(torch.randn(3, 3))
+    with pytest.raises(ValueError, match=r"input: expected 3 channels in dim 1, got \(1, 2, 8, 8\)"):
+        Conv2d(3, 4, 3, fast=fast)(torch.randn(1, 2, 8, 8))
+    with pytest.raises(ValueError, match=r"groups: expected a divisor of the input channels 3, got 2"):
+        conv_nd(torch.randn(1, 3, 5, 5), torch.randn(4, 1, 3, 3), groups=2)

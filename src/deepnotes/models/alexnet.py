@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ..core import syllabus
+from ..core import expect, syllabus
 from ..nn.conv import Conv2d
 from ..nn.local_response_norm import LocalResponseNorm
 from ..nn.pooling import MaxPool2d
@@ -42,6 +42,7 @@ class AlexNet(nn.Module):
             nn.Linear(4096, num_classes))
 
     def forward(self, x: Tensor) -> Tensor:
+        expect(x.dim() == 4, "x", "a 4-D tensor (B, C, H, W)", tuple(x.shape))
         return self.classifier(self.features(x).flatten(1))      # (B, 9216) -> (B, num_classes)
 
 

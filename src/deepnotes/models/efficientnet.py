@@ -88,6 +88,7 @@ class EfficientNet(nn.Module):
         self.classifier = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * last_in, num_classes))
 
     def forward(self, x: Tensor) -> Tensor:
+        expect(x.dim() == 4, "x", "a 4-D tensor (B, C, H, W)", tuple(x.shape))
         return self.classifier(self.avgpool(self.features(x)).flatten(1))   # (B, num_classes)
 
 

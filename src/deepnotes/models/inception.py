@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..core import syllabus
+from ..core import expect, syllabus
 from ..nn.conv import Conv2d
 from .registry import register_model
 
@@ -206,6 +206,7 @@ class InceptionV3(nn.Module):
         self.fc = nn.Linear(2048, num_classes)
 
     def forward(self, x: Tensor):
+        expect(x.dim() == 4, "x", "a 4-D tensor (B, C, H, W)", tuple(x.shape))
         for name in ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1", "Conv2d_3b_1x1",
                      "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a",
                      "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e"):

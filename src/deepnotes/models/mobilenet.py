@@ -43,6 +43,7 @@ class MobileNetV1(nn.Module):
         self.fc = nn.Linear(c, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
+        expect(x.dim() == 4, "x", "a 4-D tensor (B, C, H, W)", tuple(x.shape))
         return self.fc(self.avgpool(self.features(x)).flatten(1))   # (B, num_classes)
 
 

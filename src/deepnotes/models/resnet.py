@@ -168,6 +168,7 @@ class CifarResNet(nn.Module):
         self.fc = nn.Linear(c, num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
+        expect(x.dim() == 4, "x", "a 4-D tensor (B, C, H, W)", tuple(x.shape))
         x = self.relu(self.bn1(self.conv1(x)))                   # (B, w, H, W)
         x = self.layer3(self.layer2(self.layer1(x)))             # (B, 4w, H/4, W/4)
         return self.fc(self.avgpool(x).flatten(1))               # (B, num_classes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ..core import syllabus
+from ..core import expect, syllabus
 from ..nn.conv import Conv2d
 from ..nn.pooling import MaxPool2d
 from .registry import register_model
@@ -48,6 +48,7 @@ class VGG(nn.Module):
             nn.Linear(4096, num_classes))
 
     def forward(self, x: Tensor) -> Tensor:
+        expect(x.dim() == 4, "x", "a 4-D tensor (B, C, H, W)", tuple(x.shape))
         x = self.avgpool(self.features(x))                       # (B, 512, 7, 7)
         return self.classifier(x.flatten(1))                     # (B, num_classes)
 
