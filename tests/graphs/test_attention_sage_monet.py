@@ -112,5 +112,31 @@ def test_monet_reduces_to_sum_and_gradchecks():
         conv2(x, d.edge_index, pseudo[:, :1])
 
 
+@pytest.mark.syllabus("graphs.monet")
+def test_monet_gaussian_mixture_by_hand_with_degree_coordinates():
+    """x'_i = sum_p sum_{j in N(i)} w_p(u(i,j)) g_p^T x_j + W_r x_i + b, with
+    w_p(u) = exp(-1/2 sum_d (u_d - mu_pd)^2 / sigma_pd^2) and u(i,j) = (1/sqrt(deg i), 1/sqrt(deg j))
+    from networkx degrees."""
+    torch.manual_seed(0)
+    g, d = _data(10, 18, 5)
+    conv = MoNetConv(3, 2, dim=2, kernel_size=2).double()
+    with torch.no_grad():
+        conv.mu.copy_(torch.tensor([[0.2, 0.7], [0.6, 0.3]]))
+        conv.sigma.copy_(torch.tensor([[0.3, 0.5], [0.8, 0.2]]))
+        conv.bias.normal_()
+    x = torch.randn(10, 3, dtype=torch.float64)
+    G = conv.g.view(3, 2, 2)                                             # (in, P, out)
+    ref = []
+    for i in range(10):
+        acc = conv.root.weight @ x[i] + conv.bias
+        for j in g.neighbors(i):
+            u = torch.tensor([g.degree(i) ** -0.5, g.degree(j) ** -0.5], dtype=torch.float64)
+            for p in range(2):
+                w = torch.exp(-0.5 * (((u - conv.mu[p]) / conv.sigma[p]) ** 2).sum())
+                acc = acc + w * (x[j] @ G[:, p])
+        ref.append(acc)
+    torch.testing.assert_close(conv(x, d.edge_index), torch.stack(ref), rtol=1e-6, atol=1e-6)  # pseudo in float32
+
+
 def _functional_monet(conv, x, edge_index, pseudo, mu, sigma):
     return torch.func.functional_call(conv, {"mu": mu, "sigma": sigma}, (x, edge_index, pseudo))
