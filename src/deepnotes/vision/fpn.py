@@ -63,6 +63,7 @@ class SmallBackbone(nn.Module):
         self.out_channels = list(widths)
 
     def forward(self, x: Tensor) -> "OrderedDict[str, Tensor]":
+        expect(x.dim() == 4, "x", "a 4-D tensor (N, C, H, W)", tuple(x.shape))
         x = self.stem(x)
         out = OrderedDict()
         for i, s in enumerate(self.stages):

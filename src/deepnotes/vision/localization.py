@@ -37,6 +37,7 @@ class LocalizationNet(nn.Module):
         self.box_head = nn.Linear(hidden, 4)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        expect(x.dim() == 4, "x", "a 4-D tensor (N, C, H, W)", tuple(x.shape))
         h = self.backbone(x)                                       # (N, hidden)
         return self.class_head(h), torch.sigmoid(self.box_head(h))
 

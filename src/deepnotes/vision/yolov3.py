@@ -67,6 +67,7 @@ class TinyYOLOv3(nn.Module):
         self.heads = YOLOv3Heads((chans[3], chans[4], chans[5]), num_classes)
 
     def forward(self, x: Tensor) -> Tensor:
+        expect(x.dim() == 4, "x", "a 4-D tensor (N, C, H, W)", tuple(x.shape))
         feats = []
         for stage in self.stages:
             x = stage(x)
