@@ -63,6 +63,31 @@ def test_sage_aggregators_are_neighbour_permutation_invariant_and_match_definiti
     torch.testing.assert_close(conv(x, d.edge_index), torch.stack(ref), atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.syllabus("graphs.graphsage")
+def test_sage_lstm_aggregator_is_an_lstm_over_a_neighbour_ordering():
+    """The LSTM aggregate of node v is the final LSTM state over v's neighbours in SOME order
+    (checked against every ordering for low-degree nodes); isolated nodes aggregate to 0."""
+    import itertools
+    torch.manual_seed(0)
+    g, d = _data(12, 16, 4)
+    g.add_node(12)
+    conv = SAGEConv(3, 2, aggr="lstm")
+    x = torch.randn(13, 3)
+    agg = conv.aggregate(x, d.edge_index, torch.Generator().manual_seed(0))
+    checked = 0
+    for v in range(13):
+        nb = list(g.neighbors(v))
+        if len(nb) > 3:
+            continue
+        if not nb:
+            assert torch.all(agg[v] == 0)
+            continue
+        finals = [conv.lstm(x[list(order)].unsqueeze(0))[0][0, -1] for order in itertools.permutations(nb)]
+        assert any(torch.allclose(agg[v], f, atol=1e-6) for f in finals), v
+        checked += 1
+    assert checked >= 5
+
+
 @pytest.mark.syllabus("graphs.neighbor_sampling")
 def test_neighbor_sampling_true_neighbours_fixed_size_seeded():
     g, d = _data(15, 25, 3)
