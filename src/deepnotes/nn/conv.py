@@ -53,6 +53,7 @@ def _same_padding(kernel: tuple[int, ...], dilation: tuple[int, ...]) -> list[tu
     return out
 
 
+@syllabus("cnn.conv1d", "cnn.conv2d", "cnn.conv3d", "cnn.dilated_conv")
 def conv_nd(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
             dilation=1, groups: int = 1) -> Tensor:
     """N-d cross-correlation from the definition (N = weight.dim() - 2): a sum over kernel taps."""

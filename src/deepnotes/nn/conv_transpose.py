@@ -38,6 +38,7 @@ def _check(input: Tensor, weight: Tensor, groups: int) -> None:
     expect(input.shape[1] == weight.shape[0], "input", f"{weight.shape[0]} channels", tuple(input.shape))
 
 
+@syllabus("cnn.transposed_conv")
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """Transposed convolution from the definition (scatter-add of kernel copies); F.conv_transpose2d's arguments."""
@@ -70,6 +71,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     return y
 
 
+@syllabus("cnn.transposed_conv")
 def conv_transpose2d_zero_insertion(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                                     padding=0, output_padding=0, dilation=1) -> Tensor:
     """The textbook construction: insert S-1 zeros, pad D(K-1)-P, stride-1 conv with the flipped kernel."""

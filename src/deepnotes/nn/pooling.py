@@ -52,6 +52,7 @@ def _windows(x: Tensor, kernel, stride, padding, dilation, ceil_mode: bool, fill
     return torch.stack(taps, -1), torch.stack(idx, -1)
 
 
+@syllabus("cnn.max_pool")
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Max pooling from the definition; F.max_pool2d's arguments (indices index the flat H*W input)."""
@@ -66,6 +67,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return values, indices
 
 
+@syllabus("cnn.avg_pool")
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
     """Average pooling from the definition; F.avg_pool2d's arguments (ceil_mode not supported)."""

@@ -22,6 +22,7 @@ __all__ = ["max_unpool2d", "upsample_nearest2d", "bed_of_nails_unpool2d",
            "MaxUnpool2d", "UpsampleNearest2d", "BedOfNailsUnpool2d"]
 
 
+@syllabus("cnn.max_unpool")
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0,
                  output_size=None) -> Tensor:
     """Scatter each value to its recorded argmax position; F.max_unpool2d's arguments."""
@@ -42,6 +43,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     return out.view(B, C, Ho, Wo)
 
 
+@syllabus("cnn.upsample_nearest")
 def upsample_nearest2d(input: Tensor, scale_factor: int) -> Tensor:
     """Repeat every pixel over a scale_factor x scale_factor block."""
     expect(input.dim() == 4, "input", "a 4-D tensor (B, C, H, W)", tuple(input.shape))
@@ -49,6 +51,7 @@ def upsample_nearest2d(input: Tensor, scale_factor: int) -> Tensor:
     return input.repeat_interleave(scale_factor, dim=-2).repeat_interleave(scale_factor, dim=-1)
 
 
+@syllabus("cnn.bed_of_nails_unpool")
 def bed_of_nails_unpool2d(input: Tensor, scale_factor: int) -> Tensor:
     """Each value at the top-left of its s x s block, zeros elsewhere."""
     expect(input.dim() == 4, "input", "a 4-D tensor (B, C, H, W)", tuple(input.shape))
