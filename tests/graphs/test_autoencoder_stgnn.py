@@ -50,6 +50,23 @@ def test_gae_decoder_symmetric_and_link_prediction_auc():
     assert sum(aucs) / len(aucs) > 0.75
 
 
+@pytest.mark.syllabus("graphs.graph_autoencoder")
+def test_gae_inner_product_decoder_and_bce_by_hand():
+    """A^_ij = sigmoid(z_i . z_j); loss = -mean log A^ over positive pairs - mean log(1 - A^) over
+    the negative pairs; Z = GCN(X, A)."""
+    torch.manual_seed(0)
+    d = karate_club()
+    model = GAE(GCN([34, 8, 3]))
+    z = model.encode(d.x, d.edge_index)
+    torch.testing.assert_close(z, model.encoder(d.x, d.edge_index))
+    pos, neg = d.edge_index[:, :20], torch.tensor([[0, 5, 9], [30, 22, 17]])
+    dot = lambda pairs: (z[pairs[0]] * z[pairs[1]]).sum(-1)  # noqa: E731
+    torch.testing.assert_close(model.decode(z, pos), torch.sigmoid(dot(pos)))
+    torch.testing.assert_close(model.decoder.forward_all(z), torch.sigmoid(z @ z.t()))
+    ref = -torch.log(torch.sigmoid(dot(pos))).mean() - torch.log(1 - torch.sigmoid(dot(neg))).mean()
+    torch.testing.assert_close(model.recon_loss(z, pos, neg), ref)
+
+
 @pytest.mark.syllabus("graphs.stgnn")
 def test_stgnn_shapes_and_graph_use():
     torch.manual_seed(0)
