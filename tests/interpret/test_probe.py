@@ -15,6 +15,11 @@ def test_probe_matches_sklearn_and_random_labels_stay_at_chance():
     sc = StandardScaler().fit(xtr.numpy())
     sk = LogisticRegression(C=1.0, max_iter=3000).fit(sc.transform(xtr.numpy()), ytr.numpy())
     assert abs(res.test_acc - sk.score(sc.transform(xte.numpy()), yte.numpy())) <= 0.01
+    # the same L2-penalised multinomial fit (sum CE + ||W||^2 / (2C)): class probabilities agree with sklearn's
+    # up to solver tolerance and the std's ddof (measured max gap ~0.02; a penalty off by 2x gives ~0.14)
+    with torch.no_grad():
+        p_ours = torch.softmax(res.probe(xte.double()), 1).numpy()
+    assert abs(p_ours - sk.predict_proba(sc.transform(xte.numpy()))).max() < 0.05
     # frozen encoder: weights unchanged, no gradients
     torch.manual_seed(0)
     enc = nn.Sequential(nn.Linear(64, 32), nn.ReLU())
