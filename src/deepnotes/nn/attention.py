@@ -156,6 +156,7 @@ def sliding_window_attention(query: Tensor, key: Tensor, value: Tensor, window: 
 
 def _masked_softmax(e: Tensor, mask: Tensor | None) -> Tensor:
     if mask is not None:
+        expect(mask.shape == e.shape, "mask", f"shape (B, T) = {tuple(e.shape)} like the keys", tuple(mask.shape))
         e = e.masked_fill(~mask, float("-inf"))
     a = torch.softmax(e, -1)
     return torch.nan_to_num(a, nan=0.0)

@@ -57,6 +57,8 @@ class RecurrentClassifier(nn.Module):
         out = self.rnn(x)[0]                                        # (B, T, D*H)
         B, T, _ = out.shape
         lengths = torch.full((B,), T, device=x.device) if lengths is None else lengths.to(x.device)
+        expect(tuple(lengths.shape) == (B,) and bool(((lengths >= 1) & (lengths <= T)).all()), "lengths",
+               f"shape ({B},) with values in [1, {T}]", lengths.tolist())
         if self.pooling == "last":
             feat = out[torch.arange(B, device=x.device), lengths - 1]  # (B, D*H)
         else:

@@ -46,6 +46,8 @@ def guided_attention_loss(attention: Tensor, g: float = 0.2, output_lengths: Ten
         return (attention * guided_attention_weights(N, T, g, attention.dtype, attention.device)).mean()
     out_l = output_lengths if output_lengths is not None else torch.full((B,), N)
     in_l = input_lengths if input_lengths is not None else torch.full((B,), T)
+    expect(len(out_l) == B and max(map(int, out_l)) <= N, "output_lengths", f"{B} lengths <= N={N}", list(map(int, out_l)))
+    expect(len(in_l) == B and max(map(int, in_l)) <= T, "input_lengths", f"{B} lengths <= T={T}", list(map(int, in_l)))
     total = attention.new_zeros(())
     count = 0
     for b in range(B):

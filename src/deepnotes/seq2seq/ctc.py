@@ -36,6 +36,10 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor, target_l
     T, N, C = log_probs.shape
     expect(targets.dim() == 2 and targets.shape[0] == N, "targets", f"a padded (N={N}, S) tensor", tuple(targets.shape))
     expect(int(input_lengths.max()) <= T, "input_lengths", f"lengths <= T={T}", input_lengths.tolist())
+    expect(tuple(input_lengths.shape) == (N,), "input_lengths", f"one length per sequence, shape ({N},)",
+           tuple(input_lengths.shape))
+    expect(tuple(target_lengths.shape) == (N,) and int(target_lengths.max()) <= targets.shape[1], "target_lengths",
+           f"shape ({N},) with lengths <= S={targets.shape[1]}", target_lengths.tolist())
     expect(reduction in ("mean", "sum", "none"), "reduction", "'mean', 'sum' or 'none'", reduction)
     if fast:
         return torch.nn.functional.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,

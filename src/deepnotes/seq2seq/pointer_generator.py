@@ -32,6 +32,7 @@ def copy_distribution(p_vocab: Tensor, attention: Tensor, src_ext: Tensor, p_gen
     B, V = p_vocab.shape
     expect(extended_size >= V, "extended_size", f">= the vocabulary size {V}", extended_size)
     expect(src_ext.shape == attention.shape, "src_ext", f"shape {tuple(attention.shape)}", tuple(src_ext.shape))
+    expect(int(src_ext.max()) < extended_size, "src_ext", f"ids < extended_size={extended_size}", int(src_ext.max()))
     p = torch.zeros(B, extended_size, dtype=p_vocab.dtype, device=p_vocab.device)
     p[:, :V] = p_gen * p_vocab
     return p.scatter_add(1, src_ext, (1 - p_gen) * attention)             # copy mass onto source ids

@@ -49,6 +49,7 @@ class NGramLM:
 
     def prob(self, word: int, context: tuple[int, ...] = ()) -> float:
         """P(word | last n-1 tokens of context)."""
+        expect(0 <= word < self.V, "word", f"a token id in [0, {self.V})", word)
         h = tuple(context)[len(context) - (self.n - 1):] if self.n > 1 else ()
         c, tot = self.counts.get(h, Counter())[word], self._totals.get(h, 0)
         if tot + self.k * self.V == 0:
