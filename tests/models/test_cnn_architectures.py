@@ -79,8 +79,15 @@ def test_inception_v3_count_and_module_channels():
     from deepnotes.models import InceptionModule, InceptionResNetBlock
     mod = InceptionModule(192, 64, 96, 128, 16, 32, 32)      # GoogLeNet 3a: 256 channels
     assert mod(torch.randn(1, 192, 7, 7)).shape == (1, 64 + 128 + 32 + 32, 7, 7) == (1, mod.out_channels, 7, 7)
-    blk = InceptionResNetBlock(16, 8)
-    assert blk(torch.randn(1, 16, 5, 5)).shape == (1, 16, 5, 5)
+    blk = InceptionResNetBlock(16, 8).eval()
+    x = torch.randn(1, 16, 5, 5)
+    assert blk(x).shape == (1, 16, 5, 5)
+    # the residual shortcut: relu(x + scale * project(concat of branches)), written out
+    h = torch.cat([blk.b0(x), blk.b1(x), blk.b2(x)], 1)
+    torch.testing.assert_close(blk(x), torch.relu(x + blk.scale * blk.project(h)))
+    with torch.no_grad():
+        blk.project.weight.zero_(), blk.project.bias.zero_()
+    torch.testing.assert_close(blk(x), torch.relu(x))           # branches silenced: only the shortcut is left
 
 
 @pytest.mark.syllabus("cnn.mobilenet_xception")

@@ -89,6 +89,8 @@ def test_derivative_of_gaussian_identity():
 
 @pytest.mark.syllabus("cnn.sharpen_emboss")
 def test_sharpen_emboss():
+    assert torch.equal(sharpen_kernel(), torch.tensor([[0.0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=torch.float64))
+    assert torch.equal(emboss_kernel(), torch.tensor([[-2.0, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=torch.float64))
     assert sharpen_kernel().sum() == 1 and emboss_kernel().sum() == 1
     const = np.full((9, 9), 0.3)
     np.testing.assert_allclose(sharpen(const).numpy(), const, atol=1e-12)
