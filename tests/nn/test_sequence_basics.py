@@ -35,8 +35,10 @@ def test_embedding_equals_torch_and_one_hot_matmul():
     ids = torch.tensor([[0, 2, 2, 5], [9, 0, 1, 2]])
     torch.testing.assert_close(ours(ids), ref(ids))
     torch.testing.assert_close(ours(ids), dn.one_hot_encode(ids, 10) @ ours.weight)
-    (ours(ids) ** 2).sum().backward()
-    (ref(ids) ** 2).sum().backward()
+    r = torch.randn(2, 4, 3)                                         # (a squared loss would vanish at the zero pad row)
+    (ours(ids) * r).sum().backward()
+    (ref(ids) * r).sum().backward()
+    assert torch.all(ours.weight.grad[0] == 0)                       # padding_idx gets no gradient
     torch.testing.assert_close(ours.weight.grad, ref.weight.grad)
     unused = [3, 4, 6, 7, 8]
     assert torch.all(ours.weight.grad[unused] == 0)                # sparse row update
@@ -55,6 +57,10 @@ def test_heads_lengths_and_dependence_on_first_input():
     assert x.grad[0, 0].abs().sum() > 0                            # x_1 reaches the output through h_T
     out = clf(x, torch.tensor([3, 7]))
     torch.testing.assert_close(out[0], clf(x[:1, :3])[0])
+    mean = dn.RecurrentClassifier(dn.GRU(3, 4, batch_first=True), 2, pooling="mean")
+    states = mean.rnn(x)[0]                                           # mean of the states up to each length
+    ref = torch.stack([states[0, :3].mean(0), states[1].mean(0)]) @ mean.head.weight.T + mean.head.bias
+    torch.testing.assert_close(mean(x, torch.tensor([3, 7])), ref)
 
 
 @pytest.mark.syllabus("sequences.context_window_model")
