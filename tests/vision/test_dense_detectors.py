@@ -24,6 +24,30 @@ def test_ssd_default_box_count_and_head_shapes():
     head = SSDHead([8, 16, 16], A, num_classes=3)
     cls, reg = head([torch.randn(2, c, h, w) for c, (h, w) in zip([8, 16, 16], sizes)])
     assert cls.shape == (2, 252, 4) and reg.shape == (2, 252, 4)
+    # row n of the head's outputs belongs to default box n: centre-tap weights read a position map
+    # (1000 i + 10 j) and biases name the anchor and the class/offset (100 a + k), so every row decodes
+    # to its default box's cell and anchor
+    with torch.no_grad():
+        for conv in list(head.cls) + list(head.reg):
+            conv.weight.zero_()
+            conv.weight[:, 0, 1, 1], conv.weight[:, 1, 1, 1] = 1000.0, 10.0
+            conv.bias.copy_(torch.tensor([100.0 * (o // 4) + o % 4 for o in range(conv.out_channels)]))
+        maps = []
+        for c, (h, w) in zip([8, 16, 16], sizes):
+            f = torch.zeros(1, c, h, w)
+            f[0, 0] = torch.arange(h, dtype=torch.float32)[:, None]          # row index i
+            f[0, 1] = torch.arange(w, dtype=torch.float32)[None, :]          # column index j
+            maps.append(f)
+        cls, reg = head(maps)
+    from deepnotes.vision import box_convert
+    centres = box_convert(boxes, "xyxy", "cxcywh")[:, :2]
+    strides = torch.cat([torch.full((h * w * a,), 64.0 / h) for (h, w), a in zip(sizes, A)])
+    for out in (cls[0], reg[0]):                                              # (252, 4)
+        v = out[:, 0]
+        i, a, j = v // 1000, (v % 1000) // 100, (v % 100) // 10
+        torch.testing.assert_close(centres, torch.stack([(j + 0.5) * strides, (i + 0.5) * strides], 1))
+        assert a.tolist() == [n % 3 for n in range(252)]                      # anchors inner, cell-major
+        assert (out % 10 == torch.arange(4.0)).all()                          # class / offset index last
     loss = torch.tensor([0.1, 5.0, 0.2, 3.0, 0.3, 9.0, 0.05, 1.0])
     labels = torch.tensor([1, 0, 0, 0, 0, 0, 0, 0])
     assert hard_negative_mining(loss, labels).tolist() == [True, True, False, True, False, True, False, False]
