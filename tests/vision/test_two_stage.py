@@ -1,4 +1,6 @@
 """Selective search recall, R-CNN vs Fast R-CNN, and the RPN."""
+import math
+
 import pytest
 import torch
 
@@ -68,3 +70,27 @@ def test_rpn_shapes_targets_and_proposals():
     assert labels[box_iou(anchors, gt).argmax(0)].item() == 1 and (labels == 0).sum() > 0
     props, scores = rpn_proposals(lg[0].detach(), dl[0].detach(), anchors, (64, 80), post_nms=50)
     assert len(props) <= 50 and (scores[:-1] >= scores[1:]).all()
+
+
+@pytest.mark.syllabus("vision.faster_rcnn_rpn")
+def test_rpn_targets_follow_the_faster_rcnn_iou_rule_by_hand():
+    """IoU >= 0.7 positive, < 0.3 negative, in between ignored; each box's best anchor is positive.
+
+    The IoUs are written out by hand (all anchors share the box's x-extent), not computed by box_iou.
+    """
+    gt = torch.tensor([[0.0, 0, 10, 10], [50, 50, 60, 60]])
+    anchors = torch.tensor([[0.0, 0, 10, 10],    # IoU 1.0 with box 0    -> positive
+                            [0, 0, 10, 8],       # 0.8                   -> positive
+                            [0, 0, 10, 7],       # 0.7 (on the threshold) -> positive
+                            [0, 0, 10, 6],       # 0.6                   -> ignored
+                            [0, 0, 10, 3],       # 0.3 (on the threshold) -> ignored
+                            [0, 0, 10, 2],       # 0.2                   -> negative
+                            [20, 20, 30, 30],    # 0.0                   -> negative
+                            [52, 50, 62, 60]])   # 80/120 = 0.667 with box 1: below 0.7, but box 1's best -> positive
+    labels, targets = rpn_targets(anchors, gt)
+    assert labels.tolist() == [1, 1, 1, -1, -1, 0, 0, 1]
+    # regression targets of the matched box: (dx/w_a, dy/h_a, log(w/w_a), log(h/h_a))
+    torch.testing.assert_close(targets[1], torch.tensor([0.0, (5 - 4) / 8, 0.0, math.log(10 / 8)]))
+    torch.testing.assert_close(targets[7], torch.tensor([(55 - 57) / 10, 0.0, 0.0, 0.0]))
+    # other thresholds are honoured
+    assert rpn_targets(anchors, gt, pos_iou=0.5, neg_iou=0.1)[0].tolist() == [1, 1, 1, 1, -1, -1, 0, 1]
