@@ -91,3 +91,16 @@ def test_fpn_equals_top_down_equations_and_strides():
         assert p.shape[1] == 12 and p.shape[-2:] == c[i].shape[-2:]
     keys = set(fpn.state_dict())
     assert "inner_blocks.0.0.weight" in keys and "layer_blocks.3.0.bias" in keys   # torchvision's names
+
+
+@pytest.mark.syllabus("vision.ssd")
+def test_ssd_default_boxes_on_non_square_maps_and_images():
+    """A (h, w) map of an (H, W) image puts cell (i, j)'s centre at ((j + 1/2) W / w, (i + 1/2) H / h)."""
+    from deepnotes.vision import box_convert
+    for image_size, (h, w) in ((64, (4, 8)), ((48, 96), (3, 4))):
+        H, W = (image_size, image_size) if isinstance(image_size, int) else image_size
+        c = box_convert(ssd_default_boxes([(h, w)], image_size, scales=[10], aspect_ratios=(1.0,)),
+                        "xyxy", "cxcywh").view(h, w, 4)                                  # (i, j, cxcywh)
+        ii, jj = torch.meshgrid(torch.arange(float(h)), torch.arange(float(w)), indexing="ij")
+        torch.testing.assert_close(c[..., 0], (jj + 0.5) * W / w)
+        torch.testing.assert_close(c[..., 1], (ii + 0.5) * H / h)

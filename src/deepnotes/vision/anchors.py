@@ -24,17 +24,23 @@ __all__ = ["make_anchors", "encode_boxes", "decode_boxes"]
 
 
 @syllabus("vision.anchor_boxes")
-def make_anchors(feature_size: tuple[int, int], stride: float, scales=(32.0,), ratios=(0.5, 1.0, 2.0)) -> Tensor:
-    """(H * W * A, 4) xyxy anchors, cell-major (all A anchors of cell (0, 0) first)."""
+def make_anchors(feature_size: tuple[int, int], stride: float | tuple[float, float], scales=(32.0,),
+                 ratios=(0.5, 1.0, 2.0)) -> Tensor:
+    """(H * W * A, 4) xyxy anchors, cell-major (all A anchors of cell (0, 0) first).
+
+    ``stride`` is one number, or (stride_y, stride_x) when the map's cells are not square in pixels.
+    """
     H, W = feature_size
     expect(H > 0 and W > 0, "feature_size", "positive (H, W)", feature_size)
+    sy, sx = (stride, stride) if isinstance(stride, (int, float)) else stride
+    expect(sy > 0 and sx > 0, "stride", "a positive number or a pair (stride_y, stride_x)", stride)
     wh = []
     for s in scales:
         for r in ratios:
             expect(r > 0 and s > 0, "scales/ratios", "positive values", (s, r))
             wh.append((s / math.sqrt(r), s * math.sqrt(r)))          # area s^2, h / w = r
     wh = torch.tensor(wh)                                            # (A, 2)
-    ys, xs = torch.meshgrid((torch.arange(H) + 0.5) * stride, (torch.arange(W) + 0.5) * stride, indexing="ij")
+    ys, xs = torch.meshgrid((torch.arange(H) + 0.5) * sy, (torch.arange(W) + 0.5) * sx, indexing="ij")
     centres = torch.stack([xs, ys], -1).reshape(-1, 1, 2)            # (H*W, 1, 2)
     boxes = torch.cat([centres.expand(-1, len(wh), 2), wh[None].expand(H * W, -1, 2)], -1)  # (H*W, A, 4) cxcywh
     return box_convert(boxes.reshape(-1, 4), "cxcywh", "xyxy")

@@ -21,11 +21,12 @@ __all__ = ["SSDHead", "ssd_default_boxes", "hard_negative_mining"]
 
 
 @syllabus("vision.ssd")
-def ssd_default_boxes(feature_sizes: list[tuple[int, int]], image_size: int, scales: list[float],
+def ssd_default_boxes(feature_sizes: list[tuple[int, int]], image_size: int | tuple[int, int], scales: list[float],
                       aspect_ratios=(1.0, 2.0, 0.5)) -> Tensor:
-    """(sum H W A, 4) xyxy default boxes, map by map (stride = image_size / map size)."""
+    """(sum H W A, 4) xyxy default boxes, map by map; a (h, w) map of an (H, W) image has strides (H / h, W / w)."""
     expect(len(scales) == len(feature_sizes), "scales", f"one scale per map ({len(feature_sizes)})", scales)
-    return torch.cat([make_anchors(fs, image_size / fs[0], scales=(s,), ratios=aspect_ratios)
+    H, W = (image_size, image_size) if isinstance(image_size, int) else image_size
+    return torch.cat([make_anchors(fs, (H / fs[0], W / fs[1]), scales=(s,), ratios=aspect_ratios)
                       for fs, s in zip(feature_sizes, scales)])
 
 
