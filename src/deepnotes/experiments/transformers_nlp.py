@@ -571,7 +571,8 @@ class PretrainFinetuneConfig:
 @experiment("tnlp-pretrain-finetune", chapter="transformers_nlp", exp_id="exp.tnlp.pretrain_finetune",
             items=["transformers_nlp.bert", "transformers_nlp.masked_language_modeling",
                    "transformers_nlp.sentence_order_prediction", "transformers_nlp.pretrain_finetune",
-                   "transformers_nlp.sequence_classification_head", "transformers_nlp.elmo",
+                   "transformers_nlp.sequence_classification_head", "transformers_nlp.token_classification_head",
+                   "transformers_nlp.span_extraction_head", "transformers_nlp.elmo",
                    "transformers_nlp.wordpiece", "transformers_nlp.glue_tasks"],
             bars=[Bar("pretrained_minus_scratch_early_loss", "<", 0.0, "fine-tuning from the pretrained encoder converges faster"),
                   Bar("pretrained_minus_scratch_val_loss", "<", 0.0, "... and reaches a lower loss than scratch"),
@@ -581,7 +582,7 @@ class PretrainFinetuneConfig:
                        finetune_seeds=1, elmo_steps=2),
             budget="~1.5 min")
 def tnlp_pretrain_finetune(cfg: PretrainFinetuneConfig, run: Run) -> dict:
-    """Tiny BERT (MLM + SOP) on Shakespeare, fine-tuned on a few-label acceptability task vs scratch; ELMo vectors.
+    """Tiny BERT (MLM + SOP) on Shakespeare, fine-tuned with few labels vs scratch (sentence, token, span heads); ELMo.
 
     Pre-training: WordPiece vocabulary learnt on the training plays; BERT (2 layers, d = 64)
     with masked LM + sentence-order prediction on consecutive speeches of all training plays,
@@ -601,13 +602,19 @@ def tnlp_pretrain_finetune(cfg: PretrainFinetuneConfig, run: Run) -> dict:
     get the same head initialisation, batches, number of steps and LR, and the result is the
     mean over ``finetune_seeds`` label subsets. "Converges faster" = mean training loss over
     the first third of fine-tuning; "lower loss" = validation cross-entropy at the end.
+
+    The same lines also fine-tune the other two heads once (seed 0), pretrained vs scratch,
+    reported without bars: token tagging (which pieces were replaced; F1 of the replaced class)
+    and span extraction (a contiguous run of ``replaced_pieces`` random pieces; exact start and
+    end). NSP and BART-style denoising are not run here (SOP replaces NSP, as in ALBERT).
     """
     from collections import Counter
 
     from ..data.shakespeare import shakespeare_plays, shakespeare_speeches, shakespeare_text
     from ..text import (SPECIAL_TOKENS, BertConfig, BertForPreTraining, BertModel, BiLM, EncoderWithHead, ScalarMix,
-                        SequenceClassificationHead, WordPieceTokenizer, mask_tokens, matthews_corrcoef, pack_pair,
-                        sentence_order_pairs, word_split, wordpiece_tokenize)
+                        SequenceClassificationHead, SpanExtractionHead, TokenClassificationHead, WordPieceTokenizer,
+                        binary_f1, decode_span, mask_tokens, matthews_corrcoef, pack_pair, sentence_order_pairs,
+                        span_loss, token_classification_loss, word_split, wordpiece_tokenize)
     torch.manual_seed(run.seed)
     g = run.generator
     wp = WordPieceTokenizer(unk="<unk>").fit(shakespeare_text("train")[: cfg.wordpiece_chars], cfg.wordpiece_vocab)
@@ -662,51 +669,88 @@ def tnlp_pretrain_finetune(cfg: PretrainFinetuneConfig, run: Run) -> dict:
     mlm_final, sop_final = sum(mlm_curve[-tail:]) / tail, sum(sop_curve[-tail:]) / tail
     checkpoint = {k: v.detach().clone() for k, v in pre.bert.state_dict().items()}
 
-    # 2. fine-tuning on acceptability: a line as written (1) or with random pieces swapped in (0)
+    # 2. fine-tuning on held-out lines (validation plays, never seen in pre-training)
     rng = torch.Generator().manual_seed(1234)
-    data = []
-    for p in shakespeare_plays("val"):                 # held out from pre-training
+    accept, tagged, spans = [], [], []   # (ids, ok) / (ids, 0-1 tag per piece) / (ids, start, end)
+    for p in shakespeare_plays("val"):
         for _, t in shakespeare_speeches(p):
             ids = enc(t.split("\n")[0])[: cfg.max_len - 2]
-            if len(ids) < 2 * cfg.replaced_pieces + 2:
+            k = cfg.replaced_pieces
+            if len(ids) < 2 * k + 2:
                 continue
             ok = bool(torch.rand((), generator=rng) < 0.5)
-            if not ok:
-                for j in torch.randperm(len(ids), generator=rng)[: cfg.replaced_pieces].tolist():
-                    ids[j] = int(torch.randint(first, len(itos), (), generator=rng))
-            data.append((ids, int(ok)))
-    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0)).tolist()
-    val, pool = [data[i] for i in perm[:400]], [data[i] for i in perm[400:]]
-    vx = pad([pack_pair(x, None, CLS, SEP)[0] for x, _ in val])
-    vy = torch.tensor([y for _, y in val])
+            bad, tags = list(ids), [0] * len(ids)
+            for j in torch.randperm(len(ids), generator=rng)[:k].tolist():
+                bad[j], tags[j] = int(torch.randint(first, len(itos), (), generator=rng)), 1
+            accept.append((ids if ok else bad, int(ok)))
+            tagged.append((ids if ok else bad, [0] * len(ids) if ok else tags))
+            s = int(torch.randint(0, len(ids) - k + 1, (), generator=rng))   # a contiguous replaced span
+            span_ids = ids[:s] + torch.randint(first, len(itos), (k,), generator=rng).tolist() + ids[s + k:]
+            spans.append((span_ids, s + 1, s + k))                            # +1: [CLS] comes first
+    perm = torch.randperm(len(accept), generator=torch.Generator().manual_seed(0)).tolist()
+    val_rows, pool_rows = perm[:400], perm[400:]
+
+    def batch(rows, task):
+        """Packed ids (B, T) and the task's targets."""
+        x = pad([pack_pair(task[i][0], None, CLS, SEP)[0] for i in rows])
+        if task is accept:
+            return x, torch.tensor([task[i][1] for i in rows])
+        if task is tagged:
+            return x, pad([[0] + task[i][1] + [0] for i in rows])                # (B, T) tags, 0 at CLS/SEP/pad
+        return x, torch.tensor([[task[i][1], task[i][2]] for i in rows])          # (B, 2) start, end
+
+    def task_loss(model, x, y, task):
+        out, mask = model(x, attention_mask=(x != PAD).long()), (x != PAD).long()
+        if task is accept:
+            return F.cross_entropy(out, y), out
+        if task is tagged:
+            return token_classification_loss(out, y, mask), out
+        out = tuple(o.masked_fill(x == PAD, float("-inf")) for o in out)             # no span starts in padding
+        return span_loss(*out, y[:, 0], y[:, 1]), out
+
+    def finetune(init, head, task, seed):
+        """Same head init, batches, steps and LR for both inits; returns the train curve and model."""
+        torch.manual_seed(run.seed * 100 + seed)
+        head = head()
+        model = EncoderWithHead.from_pretrained(BertModel(bc), checkpoint, head) if init == "pretrained" \
+            else EncoderWithHead(BertModel(bc), head)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.finetune_lr)
+        pick = torch.randperm(len(pool_rows), generator=torch.Generator().manual_seed(run.seed * 100 + seed))
+        train = [pool_rows[i] for i in pick[: cfg.finetune_labels].tolist()]
+        fg, curve = torch.Generator().manual_seed(run.seed * 100 + seed), []
+        for step in range(cfg.finetune_steps):
+            idx = torch.randint(0, len(train), (cfg.finetune_batch_size,), generator=fg).tolist()
+            loss, _ = task_loss(model, *batch([train[i] for i in idx], task), task)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            curve.append(loss.item())
+        return curve, model.eval()
+
     curves = {"pretrained": [], "scratch": []}
     results = {"pretrained": [], "scratch": []}                                   # (val CE, MCC) per seed
+    other = {}
+    vx, vy = batch(val_rows, accept)
     for seed in range(cfg.finetune_seeds):
-        pick = torch.randperm(len(pool), generator=torch.Generator().manual_seed(run.seed * 100 + seed))
-        train = [pool[i] for i in pick[: cfg.finetune_labels].tolist()]
         for init in ("pretrained", "scratch"):
-            torch.manual_seed(run.seed * 100 + seed)                             # same head init for both
-            head = SequenceClassificationHead(cfg.d_model, 2)
-            model = EncoderWithHead.from_pretrained(BertModel(bc), checkpoint, head) if init == "pretrained" \
-                else EncoderWithHead(BertModel(bc), head)
-            opt = torch.optim.AdamW(model.parameters(), lr=cfg.finetune_lr)
-            fg = torch.Generator().manual_seed(run.seed * 100 + seed)          # same batches for both
-            curve = []
-            for step in range(cfg.finetune_steps):
-                idx = torch.randint(0, len(train), (cfg.finetune_batch_size,), generator=fg).tolist()
-                x = pad([pack_pair(train[i][0], None, CLS, SEP)[0] for i in idx])
-                y = torch.tensor([train[i][1] for i in idx])
-                loss = F.cross_entropy(model(x, attention_mask=(x != PAD).long()), y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                curve.append(loss.item())
+            curve, model = finetune(init, lambda: SequenceClassificationHead(cfg.d_model, 2), accept, seed)
             curves[init].append(curve)
-            model.eval()
             with torch.no_grad():
-                logits = model(vx, attention_mask=(vx != PAD).long())
-            results[init].append((F.cross_entropy(logits, vy).item(), matthews_corrcoef(vy, logits.argmax(-1))))
+                loss, logits = task_loss(model, vx, vy, accept)
+            results[init].append((loss.item(), matthews_corrcoef(vy, logits.argmax(-1))))
             run.log(step=seed, **{f"{init}_val_loss": results[init][-1][0], f"{init}_val_mcc": results[init][-1][1]})
+    for init in ("pretrained", "scratch"):                                        # token tagging and spans: one seed
+        _, model = finetune(init, lambda: TokenClassificationHead(cfg.d_model, 2), tagged, 0)
+        tx, ty = batch(val_rows, tagged)
+        with torch.no_grad():
+            pred = model(tx, attention_mask=(tx != PAD).long()).argmax(-1)     # (B, T)
+        real = tx != PAD
+        other[f"{init}_tagging_f1"] = binary_f1(ty[real], pred[real])
+        _, model = finetune(init, lambda: SpanExtractionHead(cfg.d_model), spans, 0)
+        sx, sy = batch(val_rows, spans)
+        with torch.no_grad():
+            found = decode_span(*task_loss(model, sx, sy, spans)[1], max_len=cfg.replaced_pieces + 2)  # (B, 2)
+        other[f"{init}_span_exact"] = (found == sy).all(1).float().mean().item()
     mean_curve = {k: [sum(c[i] for c in v) / len(v) for i in range(cfg.finetune_steps)] for k, v in curves.items()}
     early = max(1, cfg.finetune_steps // 3)
     early_loss = {k: sum(c[:early]) / early for k, c in mean_curve.items()}
@@ -747,4 +791,4 @@ def tnlp_pretrain_finetune(cfg: PretrainFinetuneConfig, run: Run) -> dict:
             "pretrained_minus_scratch_val_loss": val_loss["pretrained"] - val_loss["scratch"],
             "pretrained_minus_scratch_early_loss": early_loss["pretrained"] - early_loss["scratch"],
             "mlm_final_loss": mlm_final, "mlm_unigram_entropy": unigram, "sop_final_loss": sop_final,
-            "elmo_same_word_context_cos": elmo_cos, "wordpiece_vocab_size": float(len(itos))}
+            "elmo_same_word_context_cos": elmo_cos, "wordpiece_vocab_size": float(len(itos)), **other}
