@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from deepnotes.models import (CNNClassifier, ResidualBlock, SqueezeExcitation, create_model, freeze,
+from deepnotes.models import (CNNClassifier, FrozenBatchNorm, ResidualBlock, SqueezeExcitation, create_model, freeze,
                               replace_head, se_block, transfer_model)
 from deepnotes.nn import conv_output_size
 
@@ -79,3 +79,45 @@ def test_frozen_backbone_unchanged_after_training():
     assert all(p.requires_grad for p in m2.parameters())
     with pytest.raises(ValueError, match="mode"):
         transfer_model(m2, 3, mode="half")
+
+
+@pytest.mark.syllabus("cnn.transfer_learning")
+def test_frozen_backbone_keeps_its_batchnorm_statistics():
+    """A frozen ResNet trained in train mode: every backbone tensor (weights AND running stats) unchanged,
+    and its features equal the pre-trained network's eval-mode features (torch's BatchNorm in eval)."""
+    torch.manual_seed(0)
+    m = create_model("resnet8", num_classes=5, in_channels=1)
+    x, y = torch.randn(16, 1, 8, 8), torch.randint(0, 3, (16,))
+    m.train()
+    m(x * 3 + 1)                                        # move the running stats away from (0, 1)
+    m.eval()
+    reference = {k: v.clone() for k, v in m.state_dict().items()}
+    bns = [mod for mod in m.modules() if isinstance(mod, torch.nn.BatchNorm2d)]
+    assert bns
+    eval_out = {}
+    hooks = [bn.register_forward_hook(lambda mod, i, o, k=k: eval_out.__setitem__(k, o.detach()))
+             for k, bn in enumerate(bns)]
+    m(x)
+    for h in hooks:
+        h.remove()
+    transfer_model(m, 3, mode="frozen")
+    frozen = [mod for mod in m.modules() if isinstance(mod, FrozenBatchNorm)]
+    assert len(frozen) == len(bns) and not any(isinstance(mod, torch.nn.BatchNorm2d) for mod in m.modules())
+    train_out = {}
+    hooks = [bn.register_forward_hook(lambda mod, i, o, k=k: train_out.__setitem__(k, o.detach()))
+             for k, bn in enumerate(frozen)]
+    m.train()
+    opt = torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        F.cross_entropy(m(x), y).backward()
+        opt.step()
+    for h in hooks:
+        h.remove()
+    after = m.state_dict()
+    for k, v in reference.items():
+        if not k.startswith(("fc.", "classifier", "head")) and not k.endswith("num_batches_tracked"):
+            assert torch.equal(after[k], v), k
+    # in train mode the first BatchNorm's output equals torch's eval-mode BatchNorm2d before freezing
+    # (its input, the frozen first conv of x, is the same at every step)
+    torch.testing.assert_close(train_out[0], eval_out[0])

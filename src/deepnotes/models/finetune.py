@@ -8,27 +8,67 @@ for the target classes, then either
   * fine-tuning: train everything, the pre-trained layers with a smaller learning rate.
 With few target labels both usually beat training from scratch. Works on any nn.Module whose
 head is its last nn.Linear.
+
+A frozen backbone must also keep its BatchNorm statistics: requires_grad = False stops the
+affine parameters, but a BatchNorm in train mode still normalizes with the batch's statistics and
+updates its running averages. Feature extraction therefore swaps every BatchNorm of the backbone
+for :class:`FrozenBatchNorm`, which always computes the eval-mode transform
+
+    y = gamma (x - running_mean) / sqrt(running_var + eps) + beta
+
+with all four as fixed buffers (as torchvision's FrozenBatchNorm2d does for detection backbones).
 """
 from __future__ import annotations
 
+import torch
 from torch import nn
 
+from ..autodiff.freezing import freeze, unfreeze
 from ..core import expect, syllabus
 
-__all__ = ["freeze", "unfreeze", "find_head", "replace_head", "feature_extractor_params", "fine_tune_param_groups",
-           "transfer_model"]
+__all__ = ["freeze", "unfreeze", "FrozenBatchNorm", "freeze_batchnorm", "find_head", "replace_head",
+           "feature_extractor_params", "fine_tune_param_groups", "transfer_model"]
 
 
-def freeze(module: nn.Module) -> nn.Module:
-    """requires_grad = False on every parameter; returns the module."""
-    for p in module.parameters():
-        p.requires_grad_(False)
-    return module
+class FrozenBatchNorm(nn.Module):
+    """A BatchNorm (1d/2d/3d) fixed at its eval-mode transform; ``train()`` changes nothing."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        for name, value in (("weight", torch.ones(num_features)), ("bias", torch.zeros(num_features)),
+                            ("running_mean", torch.zeros(num_features)), ("running_var", torch.ones(num_features))):
+            self.register_buffer(name, value)
+
+    @classmethod
+    def from_batchnorm(cls, bn: nn.modules.batchnorm._BatchNorm) -> "FrozenBatchNorm":
+        expect(bn.track_running_stats, "bn", "a BatchNorm with running statistics", bn)
+        frozen = cls(bn.num_features, bn.eps).to(bn.running_mean.device)
+        with torch.no_grad():
+            if bn.affine:
+                frozen.weight.copy_(bn.weight)
+                frozen.bias.copy_(bn.bias)
+            frozen.running_mean.copy_(bn.running_mean)
+            frozen.running_var.copy_(bn.running_var)
+        return frozen
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:                 # (N, C, *)
+        scale = self.weight * (self.running_var + self.eps).rsqrt()       # (C,)
+        shift = self.bias - self.running_mean * scale                     # (C,)
+        view = (1, -1) + (1,) * (x.dim() - 2)
+        return x * scale.view(view) + shift.view(view)
+
+    def extra_repr(self) -> str:
+        return f"{len(self.weight)}, eps={self.eps}"
 
 
-def unfreeze(module: nn.Module) -> nn.Module:
-    for p in module.parameters():
-        p.requires_grad_(True)
+def freeze_batchnorm(module: nn.Module) -> nn.Module:
+    """Replace every BatchNorm inside ``module`` by a :class:`FrozenBatchNorm`; returns the module."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.modules.batchnorm._BatchNorm):
+            setattr(module, name, FrozenBatchNorm.from_batchnorm(child))
+        else:
+            freeze_batchnorm(child)
     return module
 
 
@@ -55,10 +95,13 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Linear:
 
 @syllabus("cnn.transfer_learning")
 def transfer_model(model: nn.Module, num_classes: int, mode: str = "finetune") -> nn.Module:
-    """Prepare a pre-trained ``model`` for a new task: new head, and a frozen backbone under ``mode='frozen'``."""
+    """Prepare a pre-trained ``model`` for a new task: new head, and a frozen backbone under ``mode='frozen'``.
+
+    Frozen means fixed parameters and fixed BatchNorm statistics (see :class:`FrozenBatchNorm`).
+    """
     expect(mode in ("finetune", "frozen"), "mode", "'finetune' or 'frozen'", mode)
     if mode == "frozen":
-        freeze(model)
+        freeze(freeze_batchnorm(model))
     replace_head(model, num_classes)                             # the new head is trainable
     return model
 
