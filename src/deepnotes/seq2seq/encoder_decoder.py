@@ -126,7 +126,9 @@ class RNNEncoderDecoder(nn.Module):
             lg, state, w = self.decode_step(y_prev, state, enc, mask, keys_proj)
             logits.append(lg)
             maps.append(w)
-            if t + 1 < T:
+            if t + 1 < T and teacher_forcing == 1.0:                        # pure teacher forcing: no draws
+                y_prev = tgt_in[:, t + 1]
+            elif t + 1 < T:
                 use_truth = torch.rand(B, generator=generator, device=src.device) < teacher_forcing
                 truth.append(use_truth.float().mean())
                 y_prev = torch.where(use_truth, tgt_in[:, t + 1], lg.argmax(-1))
