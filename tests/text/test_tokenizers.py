@@ -30,6 +30,9 @@ def test_word_unk_and_stable_special_ids():
     for i, s in enumerate(tx.SPECIAL_TOKENS):
         assert tok.vocab[s] == i == v2[s]
     assert tok.vocab.pad_id == 0 and tok.vocab.unk_id == 1
+    assert tok.vocab["zebra"] == tok.vocab.unk_id and tok.vocab["question"] != tok.vocab.unk_id
+    rare = tx.WordTokenizer().fit("be be be or", min_count=2)       # words below min_count are unknown
+    assert rare.encode("be or").tolist() == [rare.vocab["be"], rare.vocab.unk_id]
     with pytest.raises(ValueError, match="ids"):
         tok.decode([10_000])
 
