@@ -11,7 +11,7 @@ Gates in torch's order r, z, n:
 
 z = 1 keeps the old state exactly. Notes' differences: 003 uses sigma for the candidate and no
 biases; 002 calls the GRU 'an LSTM without an output gate'. The standard form is implemented.
-Equal to torch.nn.GRU / GRUCell with copied weights (tests/nn/test_gru.py).
+Equal to torch.nn.GRU / GRUCell with copied weights (tests/nn/test_rnn.py).
 """
 from __future__ import annotations
 

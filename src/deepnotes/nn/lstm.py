@@ -16,7 +16,7 @@ Peephole (Gers & Schmidhuber): the input and forget gates also see w_i * c_{t-1}
 and the output gate sees w_o * c_t; with w = 0 it is the standard LSTM.
 
 Notes' differences: 002 writes h_t = c_t * o_t (the tanh on the cell is missing); standard form
-used here. Equal to torch.nn.LSTM / LSTMCell with copied weights (tests/nn/test_lstm.py).
+used here. Equal to torch.nn.LSTM / LSTMCell with copied weights (tests/nn/test_rnn.py).
 """
 from __future__ import annotations
 
