@@ -24,10 +24,10 @@ __all__ = ["degree_pseudo_coords", "MoNetConv"]
 
 
 @syllabus("graphs.monet")
-def degree_pseudo_coords(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
-    """(E, 2) pseudo-coordinates (1/sqrt(deg target), 1/sqrt(deg source)) per edge."""
+def degree_pseudo_coords(edge_index: torch.Tensor, num_nodes: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(E, 2) pseudo-coordinates (1/sqrt(deg target), 1/sqrt(deg source)) per edge, in ``dtype``."""
     check_edge_index(edge_index, num_nodes)
-    deg = degree(edge_index[1], num_nodes).clamp(min=1)                          # (N,)
+    deg = degree(edge_index[1], num_nodes, dtype=dtype).clamp(min=1)             # (N,)
     return torch.stack([deg[edge_index[1]].rsqrt(), deg[edge_index[0]].rsqrt()], dim=1)
 
 
@@ -55,7 +55,7 @@ class MoNetConv(nn.Module):
         n = x.size(0)
         check_edge_index(edge_index, n)
         if pseudo is None:
-            pseudo = degree_pseudo_coords(edge_index, n).to(x.dtype)
+            pseudo = degree_pseudo_coords(edge_index, n, dtype=x.dtype)
         expect(pseudo.shape == (edge_index.size(1), self.dim), "pseudo",
                f"shape (E, {self.dim}) = ({edge_index.size(1)}, {self.dim})", tuple(pseudo.shape))
         src, dst = edge_index
