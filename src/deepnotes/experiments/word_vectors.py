@@ -316,6 +316,7 @@ _XL_SPECIALS = ("<pad>", "<unk>", "[MASK]", "[CLS]", "[SEP]")
 @experiment("tnlp-cross-lingual", chapter="transformers_nlp", exp_id="exp.tnlp.cross_lingual_alignment",
             items=["transformers_nlp.mean_reciprocal_rank", "transformers_nlp.cosine_similarity", "transformers_nlp.bert"],
             bars=[Bar("mrr_over_uniform_baseline", ">", 10.0, "MRR far above the random baseline 1/|V|"),
+                  Bar("mrr_over_random_ranking", ">", 3.0, "... and above a random ranking's expected MRR H_n/n"),
                   Bar("mrr_high_minus_low_shared", ">", 0.0, "alignment rises with shared context")],
             quick=dict(plays=2, vocab_size=60, shared=(0, 8), max_len=12, d_model=16, layers=1, steps=3, batch_size=8,
                        min_count=2, eval_lines=200),
@@ -337,8 +338,11 @@ def tnlp_cross_lingual(cfg: CrossLingualConfig, run: Run) -> dict:
     Alignment: for every word w never used as an anchor and seen ``min_count`` times in both
     halves, average its last-layer contextual vectors over its occurrences in A, and those of
     cipher(w) in B; rank all B candidates by cosine similarity to w; MRR of the right partner.
-    The same is reported for the input (token) embeddings. Random ranking gives 1/|V| for
-    the top rank and an expected MRR of H_|V|/|V|; both are reported.
+    The same is reported for the input (token) embeddings. The syllabus's baseline is 1/|V|
+    (|V| = the candidate words); a random ranking's expected MRR, H_|V|/|V| (0.019 for 340
+    words), is the stricter reference; both are reported. Measured at seed 0: MRR 0.06 with no
+    anchor (already 3x a random ranking: shared weights and positions align a little), 0.16
+    with the 12 most frequent tokens shared (punctuation, 'the', 'and', 'i', ...), 0.17 with 60.
     """
     from collections import Counter
 
@@ -414,6 +418,7 @@ def tnlp_cross_lingual(cfg: CrossLingualConfig, run: Run) -> dict:
                            "input": mean_reciprocal_rank(scores=cosine_similarity(emb[ia][:, None], emb[ib][None]),
                                                          target=target)}
         best = sim.argmax(1)
+        results[shared]["top1"] = (best == target).double().mean().item()
         examples[shared] = [(words[test[q]], words[test[int(best[q])]]) for q in range(min(len(test), 12))]
         run.log(step=shared, mrr_contextual=results[shared]["contextual"], mrr_input=results[shared]["input"])
 
@@ -431,12 +436,14 @@ def tnlp_cross_lingual(cfg: CrossLingualConfig, run: Run) -> dict:
     a.set_ylabel(f"MRR over {n} words")
     a.legend(fontsize=8)
     b.axis("off")
-    b.set_title(f"nearest B word (contextual), {high} anchors", fontsize=9)
+    b.set_title(f"nearest B word by contextual cosine, {high} anchors (x: wrong);\n"
+                f"top-1 accuracy {results[high]['top1']:.2f} over {n} words", fontsize=9)
     b.text(0, 1, "\n".join(f"{w:>10s} -> {m}{'' if w == m else '  x'}" for w, m in examples[high]),
            va="top", family="monospace", fontsize=9)
     run.save_figure(fig, "cross_lingual_mrr")
     out = {f"mrr_contextual_shared{s}": r["contextual"] for s, r in results.items()}
     out.update({f"mrr_input_shared{s}": r["input"] for s, r in results.items()})
+    out.update({f"top1_contextual_shared{s}": r["top1"] for s, r in results.items()})
     out.update(mrr_over_uniform_baseline=results[high]["contextual"] / uniform,
                mrr_over_random_ranking=results[high]["contextual"] / random_mrr,
                mrr_high_minus_low_shared=results[high]["contextual"] - results[low]["contextual"],
