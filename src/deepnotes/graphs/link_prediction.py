@@ -6,6 +6,12 @@ Each undirected edge {u, v} is assigned once, at random, to train, validation or
 training graph (both directions of the training edges) is what the encoder may see, so held-out
 edges are absent from it. Negatives for validation/test are node pairs that are not edges of
 the FULL graph (no self loops, no duplicates), as many as the positives.
+
+``keep_connected=True`` holds out only edges whose removal leaves the training graph with as many
+connected components as the full graph (the protocol of node2vec, Grover & Leskovec 2016): no
+node loses all its edges, so every node keeps a neighbourhood for the encoder to read. Edges are
+tried in random order and a bridge of the residual graph is kept for training; a graph without
+enough non-bridge edges raises an error.
 """
 from __future__ import annotations
 
@@ -62,8 +68,11 @@ def _unique_in_order(k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 @syllabus("graphs.link_prediction_split")
 def link_split(edge_index: torch.Tensor, num_nodes: int, val_ratio: float = 0.05, test_ratio: float = 0.15,
-               generator: torch.Generator | None = None) -> LinkSplit:
-    """Split the undirected edges of ``edge_index`` into train / val / test with negatives."""
+               generator: torch.Generator | None = None, keep_connected: bool = False) -> LinkSplit:
+    """Split the undirected edges of ``edge_index`` into train / val / test with negatives.
+
+    ``keep_connected``: hold out only edges whose removal keeps the training graph's components.
+    """
     check_edge_index(edge_index, num_nodes)
     expect(0 <= val_ratio and 0 < test_ratio and val_ratio + test_ratio < 1, "val_ratio, test_ratio",
            "non-negative ratios with 0 < test and a sum < 1", (val_ratio, test_ratio))
@@ -73,8 +82,47 @@ def link_split(edge_index: torch.Tensor, num_nodes: int, val_ratio: float = 0.05
     pairs = torch.stack([und // num_nodes, und % num_nodes])                    # (2, E) with u < v
     perm = torch.randperm(pairs.size(1), generator=generator)
     n_val, n_test = int(round(val_ratio * pairs.size(1))), int(round(test_ratio * pairs.size(1)))
+    if keep_connected:
+        perm = _held_out_first(pairs, num_nodes, perm, n_val + n_test)
     val, test, train = (pairs[:, perm[:n_val]], pairs[:, perm[n_val:n_val + n_test]],
                         pairs[:, perm[n_val + n_test:]])
     neg = negative_sampling(pairs, num_nodes, n_val + n_test, generator)
     return LinkSplit(torch.cat([train, train.flip(0)], dim=1), train, val, neg[:, :n_val], test,
                      neg[:, n_val:])
+
+
+def _components(pairs: torch.Tensor, num_nodes: int, keep: list[bool]) -> int:
+    """Connected components of the graph on ``num_nodes`` nodes with the kept undirected edges."""
+    parent = list(range(num_nodes))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    count = num_nodes
+    for (a, b), k in zip(pairs.t().tolist(), keep):
+        ra, rb = find(a), find(b)
+        if k and ra != rb:
+            parent[ra], count = rb, count - 1
+    return count
+
+
+def _held_out_first(pairs: torch.Tensor, num_nodes: int, perm: torch.Tensor, n_out: int) -> torch.Tensor:
+    """Reorder ``perm`` so its first ``n_out`` edges can all be removed without splitting a component."""
+    keep = [True] * pairs.size(1)
+    target = _components(pairs, num_nodes, keep)
+    out: list[int] = []
+    for i in perm.tolist():
+        if len(out) == n_out:
+            break
+        keep[i] = False
+        if _components(pairs, num_nodes, keep) == target:
+            out.append(i)
+        else:
+            keep[i] = True                                                      # a bridge: stays in train
+    expect(len(out) == n_out, "val_ratio, test_ratio",
+           f"at most {len(out)} removable (non-bridge) edges with keep_connected=True", n_out)
+    rest = [i for i in perm.tolist() if keep[i]]
+    return torch.tensor(out + rest, dtype=torch.long)
