@@ -250,13 +250,16 @@ def tnlp_word_embeddings(cfg: WordEmbeddingsConfig, run: Run) -> dict:
 
     plt = _plt()
     fig, (a, c) = plt.subplots(1, 2, figsize=(13, 4.8))
-    names = list(gap)
+    shown_gap = {**gap, **{f"{k} (u+v)/2": v for k, v in uv_gap.items()}}
+    shown_auc = {**auc, **{f"{k} (u+v)/2": v for k, v in uv_auc.items()}}
+    names = list(shown_gap)
     xs = torch.arange(len(names)).float()
-    a.bar(xs - 0.2, [gap[k] for k in names], 0.4, label="cos(related) - cos(random)")
-    a.bar(xs + 0.2, [2 * auc[k] - 1 for k in names], 0.4, label="2 AUC - 1")
-    a.set_xticks(xs.tolist(), names, rotation=20)
+    a.bar(xs - 0.2, [shown_gap[k] for k in names], 0.4, label="cos(related) - cos(random)")
+    a.bar(xs + 0.2, [2 * shown_auc[k] - 1 for k in names], 0.4, label="2 AUC - 1")
+    a.set_xticks(xs.tolist(), names, rotation=30, ha="right", fontsize=7)
     a.legend(fontsize=8)
-    a.set_title(f"input vectors, {related.num_pairs} related pairs in {len(related.pairs)} classes", fontsize=9)
+    a.set_title(f"input vectors (last two: (u+v)/2), {related.num_pairs} related pairs in {len(related.pairs)} classes",
+                fontsize=9)
     top = torch.arange(1, min(V, 60))
     U, S, _ = torch.pca_lowrank(E[top], q=2)
     xy = U[:, :2] * S[:2]
