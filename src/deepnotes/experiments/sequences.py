@@ -231,7 +231,7 @@ class LongRangeConfig:
     tag_length: int = 20
     variant_steps: int = 300
     digit_gap: int = 10
-    digit_steps: int = 300
+    digit_steps: int = 800
     packed_rows: int = 200
 
 
@@ -287,7 +287,10 @@ def seq_long_range_memory(cfg: LongRangeConfig, run: Run) -> dict:
     shortest gap; per-step tagging of the NEXT symbol (bidirectional vs unidirectional GRU vs a
     k = 1 window MLP); the longest-gap LSTM run on a padded, packed batch of rows with mixed gaps,
     compared with each row run alone (padding_packing); and the recall task on 8x8 digit images of
-    classes 0..V-1 through a shared CNN feeding an LSTM (cnn_rnn_encoder, held-out images).
+    classes 0..V-1 through a shared CNN feeding an LSTM (cnn_rnn_encoder, held-out images). Its
+    CNN keeps the spatial layout (conv, pool, flatten, linear): a global-average-pooled CNN stayed at
+    chance within the budget, and the recall signal has to teach the CNN the digits as well, so it
+    gets 800 steps (~7 CPU s) where it leaves the plateau at ~300-400.
     """
     from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
@@ -380,8 +383,8 @@ def seq_long_range_memory(cfg: LongRangeConfig, run: Run) -> dict:
     class DigitRecall(nn.Module):
         def __init__(self):
             super().__init__()
-            cnn = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+            cnn = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # (B*T, 8, 4, 4)
+                                nn.Flatten(), nn.Linear(128, 16), nn.ReLU())              # (B*T, 16)
             self.enc = CNNRNNEncoder(cnn, gated(LSTM)(), cfg.vocab)   # one CNN for every frame
 
         def forward(self, frames):
