@@ -1,13 +1,15 @@
 """The command line, end to end, on a toy experiment registered for these tests only."""
 import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
 from deepnotes.cli import main
-from deepnotes.experiments import EXPERIMENTS, Bar, Run, experiment
+from deepnotes.experiments import EXPERIMENTS, Bar, Run, experiment, run_experiment
 
 
 @dataclass
@@ -136,3 +138,22 @@ def test_runs_use_the_requested_intra_op_threads_and_restore_the_setting(tmp_pat
         assert seen[-1] == before
     finally:
         EXPERIMENTS.unregister("toy-threads")
+
+
+def test_run_log_and_summary_are_strict_json_with_infinite_values(tmp_path):
+    """json.loads without NaN/Infinity extensions reads every file; inf is written as "inf"."""
+    def refuse(name):
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    @experiment("toy-infinite", chapter="foundations", items=["foundations.mse_loss"], bars=[])
+    def toy_infinite(cfg: ToyConfig, run: Run) -> dict:
+        run.log(step=0, loss=math.inf)
+        return {"time_to_target": math.inf}
+    try:
+        s = run_experiment("toy-infinite", out=tmp_path, verbose=False)
+    finally:
+        EXPERIMENTS.unregister("toy-infinite")
+    run_dir = Path(s["dir"])
+    rows = [json.loads(line, parse_constant=refuse) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert rows == [{"step": 0, "loss": "inf"}]
+    assert json.loads((run_dir / "summary.json").read_text(), parse_constant=refuse)["metrics"] == {"time_to_target": "inf"}

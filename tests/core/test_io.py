@@ -70,3 +70,21 @@ def test_same_seed_same_numbers_and_rng_state_round_trip(tmp_path):
     assert torch.equal(torch.rand(4), expected)
     with pytest.raises(ValueError, match="seed"):
         seed_everything(-1)
+
+
+def _strict_loads(text):
+    def refuse(name):
+        raise ValueError(f"non-standard JSON constant {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_outputs_are_strict_json_with_non_finite_values_as_strings(tmp_path):
+    import numpy as np
+
+    from deepnotes.core.io import json_line, write_json
+    obj = {"inf": float("inf"), "nan": np.float64("nan"), "neg": -math.inf, "t": torch.tensor([1.5, math.inf]), "x": 2}
+    expected = {"inf": "inf", "nan": "nan", "neg": "-inf", "t": [1.5, "inf"], "x": 2}
+    assert _strict_loads(json_line(obj)) == expected and "\n" not in json_line(obj)
+    write_json(tmp_path / "a.json", obj)
+    assert _strict_loads((tmp_path / "a.json").read_text()) == expected
+

@@ -21,7 +21,7 @@ import torch
 
 from .errors import CheckpointError
 
-__all__ = ["atomic_write", "write_json", "read_json", "save_state", "load_state"]
+__all__ = ["atomic_write", "write_json", "json_line", "read_json", "save_state", "load_state"]
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
@@ -63,7 +63,12 @@ def _jsonable(obj: Any) -> Any:
 
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Atomically write ``obj`` as indented JSON (NumPy/torch scalars and arrays converted)."""
-    return atomic_write(path, json.dumps(_jsonable(obj), indent=2, sort_keys=False) + "\n")
+    return atomic_write(path, json.dumps(_jsonable(obj), indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def json_line(obj: Any) -> str:
+    """``obj`` as one line of strict JSON: NaN and infinities become the strings "nan", "inf", "-inf"."""
+    return json.dumps(_jsonable(obj), allow_nan=False)
 
 
 def read_json(path: str | os.PathLike) -> Any:

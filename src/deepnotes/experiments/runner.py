@@ -28,7 +28,7 @@ import torch
 from ..core.config import apply_overrides, config_from_dict, config_to_dict
 from ..core.device import choose_device
 from ..core.errors import ConfigError
-from ..core.io import atomic_write, load_state, read_json, save_state, write_json
+from ..core.io import atomic_write, json_line, load_state, read_json, save_state, write_json
 from ..core.seed import seed_everything
 from .registry import EXPERIMENTS, Experiment
 
@@ -85,14 +85,14 @@ class Run:
         if not self.is_main:
             return
         with open(self._metrics_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
+            f.write(json_line(row) + "\n")
             f.flush()
 
     def truncate_metrics(self, after_step: int) -> None:
         """Drop logged rows with step > ``after_step`` (a resumed run re-logs them)."""
         self.history = [r for r in self.history if r.get("step", -1) <= after_step]
         if self.is_main:
-            atomic_write(self._metrics_path, "".join(json.dumps(r) + "\n" for r in self.history))
+            atomic_write(self._metrics_path, "".join(json_line(r) + "\n" for r in self.history))
 
     # -- figures ---------------------------------------------------------------------------
     def save_figure(self, fig: Any, name: str) -> Path:
