@@ -540,20 +540,23 @@ def seq_seq2seq_attention(cfg: Seq2SeqAttentionConfig, run: Run) -> dict:
         for i in range(cfg.beam_examples):
             f = model.next_logits(long_src[i:i + 1])
             prefix = torch.tensor([[BOS]])
-            greedy = beam_search(f, prefix, 1, L + 1, eos=EOS, length_norm=False)[0]
-            lp["greedy"].append(greedy.log_prob)
+
+            def score(tokens):       # one scorer (batch of 1) for every decoder's output: equal sequences
+                seq, total = prefix, 0.0   # score exactly equal (a beam's running sum is batched float32)
+                for tok in tokens:
+                    total += torch.log_softmax(f(seq), -1)[0, tok].item()
+                    seq = torch.cat([seq, torch.tensor([[tok]])], 1)
+                return total
+
+            greedy = score(beam_search(f, prefix, 1, L + 1, eos=EOS, length_norm=False)[0].tokens)
+            lp["greedy"].append(greedy)
             for k in (3, 5):
-                best = beam_search(f, prefix, k, L + 1, eos=EOS, length_norm=False)[0]
-                lp[f"beam{k}"].append(best.log_prob)
-                diffs.append(best.log_prob - greedy.log_prob)
-            lp["beam5_norm"].append(beam_search(f, prefix, 5, L + 1, eos=EOS, length_norm=True)[0].log_prob)
+                best = score(beam_search(f, prefix, k, L + 1, eos=EOS, length_norm=False)[0].tokens)
+                lp[f"beam{k}"].append(best)
+                diffs.append(best - greedy)
+            lp["beam5_norm"].append(score(beam_search(f, prefix, 5, L + 1, eos=EOS, length_norm=True)[0].tokens))
             s = sample_decode(f, prefix, L + 1, temperature=1.0, eos=EOS, generator=run.generator)[0, 1:].tolist()
-            s = s[: s.index(EOS) + 1] if EOS in s else s
-            seq, total = prefix, 0.0
-            for tok in s:
-                total += torch.log_softmax(f(seq), -1)[0, tok].item()
-                seq = torch.cat([seq, torch.tensor([[tok]])], 1)
-            lp["sample"].append(total)
+            lp["sample"].append(score(s[: s.index(EOS) + 1] if EOS in s else s))
         _, maps = model.generate(long_src[:100], L + 1)              # (B, L+1, S) alignments
     # reversal: the attended source position moves one step LEFT per output step (anti-diagonal);
     # the model may read the context one step early or late, so the offset is not fixed
