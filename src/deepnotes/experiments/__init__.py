@@ -13,7 +13,7 @@ from .runner import Run, run_experiment
 __all__ = ["EXPERIMENTS", "Bar", "Experiment", "experiment", "Run", "run_experiment",
            "list_experiments", "get"]
 
-_PLUMBING = {"registry", "runner"}
+_PLUMBING = {"registry", "runner", "plotting"}
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name not in _PLUMBING and not _info.name.startswith("_"):
         importlib.import_module(f"{__name__}.{_info.name}")

@@ -20,24 +20,23 @@ import math
 import time
 from dataclasses import dataclass
 
-import matplotlib
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from .. import data  # noqa: E402
-from ..transfer import (CAPTION_COLOURS, CAPTION_SHAPES, CLIP, DANN, BagOfWordsTextEncoder,  # noqa: E402
+from .. import data
+from ..transfer import (CAPTION_COLOURS, CAPTION_SHAPES, CLIP, DANN, BagOfWordsTextEncoder,
                         EpisodeSampler, MatchingNetwork, PrototypicalNetwork, RelationNetwork, SiameseNetwork,
                         SimCLR, TwoTowerCorrespondence, clip_loss, correspondence_pairs, dann_lambda_schedule,
                         dann_loss, jigsaw_permutations, jigsaw_pretext_batch, knn_classify, leave_one_domain_out,
                         maml_adapt, maml_meta_loss, make_caption_data, moving_shape_clips, relation_mse,
                         rotated_digit_domains, rotation_pretext_batch, simclr_views, temporal_order_batch,
                         tokenize_captions, triplet_loss, zero_shot_classifier, zero_shot_predict)
-from .registry import Bar, experiment  # noqa: E402
-from .runner import Run  # noqa: E402
+from .plotting import pyplot
+from .registry import Bar, experiment
+from .runner import Run
+
+plt = pyplot()
 
 __all__ = ["DomainAdaptationConfig", "FewShotConfig", "MAMLConfig", "CLIPConfig", "SimCLRConfig",
            "PretextConfig"]

@@ -21,16 +21,11 @@ from .. import losses as dn_losses
 from .. import nn as dn_nn
 from ..autodiff import (EngineMLP, Tensor, cross_entropy, engine_sgd_step, gradcheck, gradcheck_module, hessian,
                         identity_838_task, train_838_encoders)
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["GradientCheckSuiteConfig", "Encoder838Config"]
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # ----------------------------------------------------------------------------------------------

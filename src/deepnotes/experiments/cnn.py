@@ -32,18 +32,13 @@ from ..nn import (Conv1d, Conv2d, Conv3d, ConvTranspose2d, DepthwiseSeparableCon
                   conv_transpose_output_size, input_size_for_output, pool_output_size, receptive_field)
 from ..vision import (box_filter, convolve1d, derivative_of_gaussian_kernel, emboss, gaussian_filter, gaussian_kernel,
                       gaussian_kernel1d, gradient_magnitude_orientation, sharpen)
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["ConvArithmeticConfig", "ClassicalFiltersConfig", "ArchitectureShapesConfig", "CNNvsMLPConfig",
            "ResidualDepthConfig", "TransferConfig", "EfficientBlocksConfig"]
 
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # ------------------------------------------------------------------------------------------------

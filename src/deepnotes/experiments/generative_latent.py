@@ -17,21 +17,20 @@ import math
 import time
 from dataclasses import dataclass
 
-import matplotlib
+import torch
+import torch.nn.functional as F
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-from .. import data  # noqa: E402
-from ..generative import (PCA, AnomalyDetector, Autoencoder, DDPMSchedule, DenoisingAutoencoder,  # noqa: E402
+from .. import data
+from ..generative import (PCA, AnomalyDetector, Autoencoder, DDPMSchedule, DenoisingAutoencoder,
                           DiffusionMLP, GaussianMixture, ImageTransformer, LinearAutoencoder, NormalizingFlow,
                           PixelCNN, PixelRNN, RandomWalkProcess, SparseAutoencoder, corrupt, ddpm_sample,
                           eps_prediction_loss, principal_angles, pretrain_layerwise, random_walk_eps_loss,
                           random_walk_sample, x_prediction_loss)
-from .registry import Bar, experiment  # noqa: E402
-from .runner import Run  # noqa: E402
+from .plotting import pyplot
+from .registry import Bar, experiment
+from .runner import Run
+
+plt = pyplot()
 
 __all__ = ["AEvsPCAConfig", "AEAnomalyConfig", "FlowsConfig", "ARDigitsConfig", "Diffusion2dConfig", "VAEFamilyConfig", "mmd_rbf"]
 

@@ -33,17 +33,12 @@ from ..optim import (SGD, Adadelta, Adagrad, Adam, CosineAnnealingLR, Exponentia
                      gradient_noise_scale, iterations_to_tolerance, loss_landscape_grid, max_stable_lr,
                      minibatch_gradient_variance, minimum_ratio, negative_curvature_direction,
                      per_example_gradients, quadratic_gd, saddle_escape_step, sharpness, train_epoch)
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["OptimizerZooConfig", "CriticalPointsConfig", "BatchSizeConfig", "LRConditioningConfig",
            "GradientClippingConfig"]
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def _tensors(name: str, split: str, **kw) -> tuple[torch.Tensor, torch.Tensor]:

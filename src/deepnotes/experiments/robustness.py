@@ -32,6 +32,7 @@ from ..robust import (AdversarialProgram, BPDAWrapper, InputTransformDefense, Pu
                       max_softmax_score, median_filter, one_pixel_attack, perturbation_norm, pgd, plot_reliability,
                       poison_dataset, random_physical_transform, roc_auc, spurious_background, stamp_trigger,
                       success_rate, transfer_attack, universal_perturbation, query_labels)
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
@@ -76,12 +77,6 @@ def _data():
     xt, yt = load_digits("test").tensors
     return x, y, xt, yt
 
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # --------------------------------------------------------------------------------------------

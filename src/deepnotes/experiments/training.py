@@ -32,17 +32,12 @@ from ..core import expect, syllabus
 from ..nn import (MLP, AveragedModel, Dropout, Linear, MultiHeadEnsemble, ReLU, SnapshotEnsemble,
                   BatchNorm1d, bagging_indices, calculate_gain, hard_vote, init_weights_,
                   snapshot_lr, soft_vote, update_bn)
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["layer_gradient_norms", "ablation_study", "InitDepthConfig", "NormalizationConfig",
            "EnsemblesConfig", "AugmentationConfig", "AblationConfig"]
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from ..vision import (FeaturePyramidNetwork, LocalizationNet, RegionClassifier, 
                       overfeat_merge, pixel_accuracy, rcnn_forward, region_targets, rpn_loss, rpn_proposals, rpn_targets,
                       selective_search, sigmoid_focal_loss, ssd_default_boxes, yolo_decode, yolo_loss, yolo_targets,
                       yolov3_num_boxes, encode_boxes)
-from .cnn import _plt
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 

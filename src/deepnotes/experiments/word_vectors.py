@@ -30,17 +30,12 @@ import torch
 from torch import nn
 
 from ..core import expect
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["WordEmbeddingsConfig", "CrossLingualConfig"]
 
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # ---------------------------------------------------------------------------------------------
