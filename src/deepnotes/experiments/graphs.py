@@ -27,6 +27,7 @@ from ..graphs import (DCNN, GAE, GCN, NN4G, STGNN, ChebConv, GCNConv, Graph, Gra
                       RecurrentGNN, SAGEConv, TopKPooling, from_networkx, global_max_pool, global_mean_pool,
                       graph_fourier_transform, inverse_graph_fourier_transform, karate_club, laplacian,
                       laplacian_eigen, link_split, sampled_edge_index, spectral_filter)
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
@@ -142,7 +143,7 @@ def _train_node_model(kind: str, d: Graph, train_idx: torch.Tensor, cfg: KarateG
             quick=dict(epochs=30, seeds=1), budget="~60 s on 2 CPU cores")
 def karate_gnn(cfg: KarateGNNConfig, run: Run) -> dict:
     """GNN layers on the karate club: hand checks and faction classification from 2 labels."""
-    import matplotlib.pyplot as plt
+    plt = _plt()
     from scipy import stats
 
     torch.manual_seed(run.seed)
@@ -226,7 +227,7 @@ def gae_link(cfg: GAELinkConfig, run: Run) -> dict:
     seed 1 gave 0.73-0.76 where seeds 0 and 2 gave ~0.80). Full budget, mean AUC at seeds
     0 / 1 / 2: 0.776 / 0.771 / 0.780, ~62 CPU s each.
     """
-    import matplotlib.pyplot as plt
+    plt = _plt()
     from sklearn.metrics import roc_auc_score, roc_curve
 
     d = karate_club()
@@ -368,7 +369,7 @@ def _ar3_forecast(x: np.ndarray, n_train: int, p: int = 3) -> np.ndarray:
             quick=dict(graphs_per_class=8, epochs=5, series_length=120, stgnn_epochs=5), budget="~60 s on 2 CPU cores")
 def graph_classify_stgnn(cfg: GraphClassifySTGNNConfig, run: Run) -> dict:
     """Graph classification with pooling/readout, and STGNN forecasting of heat diffusion."""
-    import matplotlib.pyplot as plt
+    plt = _plt()
 
     rng = np.random.default_rng(run.seed)
     torch.manual_seed(run.seed)

@@ -30,6 +30,7 @@ from ..interpret import (activation_maximization, collect_activations, deconvnet
                          integrated_gradients, invert_representation, lime, max_activating_patches,
                          neural_style_transfer, occlusion, pca_project, saliency, smoothgrad, total_variation,
                          whiten_colour_transform)
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
@@ -105,7 +106,7 @@ class AttributionSuiteConfig:
             budget="~40 s on 2 CPU cores")
 def attribution_suite(cfg: AttributionSuiteConfig, run: Run) -> dict:
     """Attribution methods compared on a digits CNN, with exact checks on toys."""
-    import matplotlib.pyplot as plt
+    plt = _plt()
 
     model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
     xt, yt = load_digits("test").tensors
@@ -258,7 +259,7 @@ def _unit_norm(x: torch.Tensor) -> torch.Tensor:
             quick=dict(epochs=1, vae_epochs=2, steps=20), budget="~40 s on 2 CPU cores")
 def activation_max(cfg: ActivationMaxConfig, run: Run) -> dict:
     """Filters, top patches, and class visualisation with and without priors or a generator."""
-    import matplotlib.pyplot as plt
+    plt = _plt()
 
     model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
     vae = _train_vae(cfg.latent, cfg.vae_epochs, run.seed)
@@ -378,7 +379,7 @@ def _extract(layers: nn.ModuleList, x: torch.Tensor) -> list[torch.Tensor]:
             budget="~60 s on 2 CPU cores")
 def inversion_dream_style(cfg: InversionDreamStyleConfig, run: Run) -> dict:
     """Representation inversion by depth, DeepDream on a photo, style transfer and WCT."""
-    import matplotlib.pyplot as plt
+    plt = _plt()
     from scipy.stats import spearmanr
 
     model, acc = _train_cnn(cfg.epochs, run.seed, run=run)
@@ -466,7 +467,7 @@ class ProbingVizConfig:
             quick=dict(epochs=1, probe_iters=5), budget="~60 s on 2 CPU cores")
 def probing_viz(cfg: ProbingVizConfig, run: Run) -> dict:
     """Linear probes for class and shift on every layer of a digits CNN, and PCA views."""
-    import matplotlib.pyplot as plt
+    plt = _plt()
 
     model, acc = _train_cnn(cfg.epochs, run.seed, shift_aug=True, run=run)
     g = torch.Generator().manual_seed(run.seed)

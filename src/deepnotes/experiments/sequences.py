@@ -15,18 +15,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["LanguageModelsConfig", "RNNGradientsConfig", "LongRangeConfig", "Seq2SeqAttentionConfig",
            "ExposureBiasConfig", "CopyGuidedCTCConfig"]
 
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 def _random_windows(ids: torch.Tensor, batch: int, length: int, g: torch.Generator):
