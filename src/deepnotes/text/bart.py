@@ -7,8 +7,8 @@ Syllabus: transformers_nlp.denoising_seq2seq_pretraining. Notes: 000 L7.13.
                                         (deepnotes.text.denoising), one chosen per line
     H  = Encoder([CLS] x~ [SEP])        (B, S, d), the encoder is a BertModel
     p(x_t | x_<t, x~) = softmax(E s_t)  s_t = Decoder(bos x_<t, H) at position t (causal self-
-                                        attention, cross-attention to H), E the decoder's
-                                        token embedding (tied output layer)
+                                        attention, cross-attention to H); E the token embedding,
+                                        shared by encoder input, decoder input and output (BART)
     loss = - 1/N sum_t log p(x_t | x_<t, x~)  over the original tokens and a final [SEP] (end)
 
 After pre-training the decoder is dropped and ``model.encoder.state_dict()`` loads into a
@@ -55,7 +55,8 @@ def bart_corrupt(tokens: list, mask, kinds: tuple = CORRUPTIONS, p: float = 0.3,
 
 @syllabus("transformers_nlp.denoising_seq2seq_pretraining")
 class BartForDenoising(nn.Module):
-    """BertModel encoder + causal Transformer decoder with tied output embedding.
+    """BertModel encoder + causal Transformer decoder; one token embedding shared by the encoder, the
+    decoder and the output layer (BART's ``shared``).
 
     forward(input_ids (B, S), attention_mask (B, S), decoder_input_ids (B, T), labels (B, T) with
     -100 = ignore) -> (logits (B, T, V), loss or None).
@@ -67,13 +68,13 @@ class BartForDenoising(nn.Module):
         c, d = config, config.hidden_size
         self.config = c
         self.encoder = BertModel(c)
-        self.embed_tokens = nn.Embedding(c.vocab_size, d, padding_idx=c.pad_token_id)
+        self.embed_tokens = self.encoder.word_embeddings                           # shared, as in BART
         self.embed_positions = nn.Embedding(max_target_positions or c.max_position_embeddings, d)
         self.embed_norm = nn.LayerNorm(d, eps=c.layer_norm_eps)
         layer = TransformerDecoderLayer(d, c.num_attention_heads, c.intermediate_size, c.hidden_dropout_prob,
                                         "gelu", c.layer_norm_eps, batch_first=True, fast=True)
         self.decoder = TransformerDecoder(layer, num_decoder_layers)
-        for m in (self.embed_tokens, self.embed_positions, self.decoder):
+        for m in (self.embed_positions, self.decoder):
             m.apply(BertModel._init)
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor | None = None,
