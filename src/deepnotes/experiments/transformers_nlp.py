@@ -16,18 +16,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .plotting import pyplot as _plt
 from .registry import Bar, experiment
 from .runner import Run
 
 __all__ = ["AttentionPropertiesConfig", "PositionalConfig", "TransformerNATConfig",
            "PretrainFinetuneConfig", "GPTBPEConfig"]
 
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
 
 
 # ---------------------------------------------------------------------------------------------
