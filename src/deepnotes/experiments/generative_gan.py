@@ -540,6 +540,7 @@ def gan_extras(cfg: GANExtrasConfig, run: Run) -> dict:
 class ConditionalGANsConfig:
     clf_steps: int = 300
     steps: int = 1000
+    infogan_steps: int = 4000   # the categorical code needs longer to capture digit identity (see docstring)
     batch_size: int = 64
     latent_dim: int = 16
     samples: int = 500
@@ -562,9 +563,15 @@ def _train_digits_classifier(x, y, steps):
             bars=[Bar("concat_agreement", ">=", 0.8), Bar("film_agreement", ">=", 0.8),
                   Bar("no_z_spread", "<=", 1e-6, "without z the output is deterministic per class"),
                   Bar("infogan_matched_acc", ">=", 0.2, "categorical code aligns with digits above chance (~0.1)")],
-            quick=dict(clf_steps=5, steps=5, samples=100), budget="~3 min")
+            quick=dict(clf_steps=5, steps=5, infogan_steps=5, samples=100), budget="~3 min")
 def conditional_gans(cfg: ConditionalGANsConfig, run: Run) -> dict:
-    """cGAN (concat / FiLM / no noise), AC-GAN and InfoGAN on 8x8 digits."""
+    """cGAN (concat / FiLM / no noise), AC-GAN and InfoGAN on 8x8 digits.
+
+    InfoGAN keeps the standard lambda = 1 on -log Q(c|G(z, c)) but trains for ``infogan_steps`` = 4000
+    steps instead of the 1000 of the label-conditioned runs: it receives no labels, and the 10-way code
+    only starts to capture digit identity after ~1500 steps (matched accuracy ~0.16 at 1000 steps,
+    ~0.65-0.70 at 4000 for seeds 0-2; chance 0.1). These MLP steps are cheap (~3.5 CPU s per 1000).
+    """
     g = run.generator
     torch.manual_seed(run.seed)
     xtr, ytr = datasets.load("digits", "train", flatten=True).tensors
@@ -580,7 +587,7 @@ def conditional_gans(cfg: ConditionalGANsConfig, run: Run) -> dict:
              else ConditionalDiscriminator(64, K, (128, 64)))
         opt_g = torch.optim.Adam(G.parameters(), 1e-3, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(D.parameters(), 1e-3, betas=(0.5, 0.999))
-        for t in run.progress(range(cfg.steps)):
+        for t in run.progress(range(cfg.infogan_steps if info else cfg.steps)):
             idx = torch.randint(len(xtr), (cfg.batch_size,), generator=g)
             x, c = xtr[idx], ytr[idx]
             if info:
