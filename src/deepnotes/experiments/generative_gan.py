@@ -570,7 +570,7 @@ def conditional_gans(cfg: ConditionalGANsConfig, run: Run) -> dict:
     InfoGAN keeps the standard lambda = 1 on -log Q(c|G(z, c)) but trains for ``infogan_steps`` = 4000
     steps instead of the 1000 of the label-conditioned runs: it receives no labels, and the 10-way code
     only starts to capture digit identity after ~1500 steps (matched accuracy ~0.16 at 1000 steps,
-    ~0.65-0.70 at 4000 for seeds 0-2; chance 0.1). These MLP steps are cheap (~3.5 CPU s per 1000).
+    0.58-0.70 at 4000 over seeds 0-2; chance 0.1). These MLP steps are cheap (~3.5 CPU s per 1000).
     """
     g = run.generator
     torch.manual_seed(run.seed)
