@@ -8,7 +8,8 @@ matching, prototypical and relation networks.
 first-order MAML and a jointly pretrained baseline, each adapted by the same inner SGD steps.
 ``ada-clip``: CLIP on synthetic shape images with template captions; retrieval, zero-shot on held-out
 (colour, shape) combinations with prompt ensembling, linear probe on the image tower.
-``ada-simclr``: SimCLR on digits with shift/noise augmentations; linear probes with 1%/10%/100% labels vs
+``ada-simclr``: SimCLR (small CNN) on digits at random places in a 16x16 canvas with re-placement/noise
+augmentations; linear probes with 1%/10%/100% labels vs
 supervised from scratch, probes on the encoder vs the projection head.
 ``ada-pretext``: rotation, jigsaw, temporal-order and digit-image/1-D-signal correspondence pretext tasks.
 Each encoder is read out with a linear probe against a random-init encoder of the same shape.
@@ -464,25 +465,32 @@ def clip_zero_shot(cfg: CLIPConfig, run: Run) -> dict:
 
 @dataclass
 class SimCLRConfig:
-    steps: int = 800
+    steps: int = 600
     batch_size: int = 128
     lr: float = 1e-3
-    temperature: float = 0.5
-    scratch_epochs: int = 100
+    temperature: float = 0.2
+    canvas: int = 16             # each 8x8 digit sits at a random place in a canvas x canvas image
+    noise: float = 0.1           # pixel noise of the augmentation
+    scratch_steps: int = 300     # supervised-from-scratch Adam steps (batch 32) on each labelled subset
 
 
-def _shift_noise(x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
-    """Random shift by up to 1 pixel (zero fill), random 6x6 crop resized to 8x8 half the time, noise 0.1."""
-    N = len(x)
-    pad = F.pad(x, (1, 1, 1, 1))                                                  # (N, 1, 10, 10)
-    dx, dy = torch.randint(3, (N,), generator=g), torch.randint(3, (N,), generator=g)
-    out = torch.stack([pad[i, :, dy[i]:dy[i] + 8, dx[i]:dx[i] + 8] for i in range(N)])  # (N, 1, 8, 8)
-    crop = torch.rand(N, generator=g) < 0.5
-    if crop.any():
-        o = torch.randint(3, (2,), generator=g)
-        out[crop] = F.interpolate(out[crop][:, :, o[0]:o[0] + 6, o[1]:o[1] + 6], size=8, mode="bilinear",
-                                  align_corners=False)
-    return (out + 0.1 * torch.randn(out.shape, generator=g)).clamp(0, 1)
+def _simclr_place(x: torch.Tensor, canvas: int, g: torch.Generator | None, noise: float = 0.0) -> torch.Tensor:
+    """Paste each (1, 8, 8) digit at a uniformly random offset in a zero (1, canvas, canvas) image, plus noise."""
+    n, _, h, w = x.shape                                                  # (N, 1, 8, 8)
+    out = x.new_zeros(n, 1, canvas, canvas)                               # (N, 1, S, S)
+    off = torch.randint(0, canvas - h + 1, (n, 2), generator=g)           # (N, 2) top-left corners
+    for i, (r, c) in enumerate(off.tolist()):
+        out[i, :, r:r + h, c:c + w] = x[i]
+    if noise:
+        out = (out + noise * torch.randn(out.shape, generator=g)).clamp(0, 1)
+    return out
+
+
+def _simclr_cnn() -> nn.Sequential:
+    """Small CNN encoder (N, 1, S, S) -> (N, 128): three 3x3 conv + ReLU blocks, global max pool."""
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.AdaptiveMaxPool2d(1), nn.Flatten())
 
 
 @experiment("ada-simclr", chapter="adaptation_ssl_meta", exp_id="exp.ada.simclr",
@@ -490,20 +498,36 @@ def _shift_noise(x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
                    "transformers_nlp.cosine_similarity"],
             bars=[Bar("simclr_minus_scratch_1pct", ">", 0.0), Bar("simclr_minus_scratch_10pct", ">", 0.0),
                   Bar("encoder_minus_head_probe", ">", 0.0), Bar("simclr_minus_random_probe", ">=", 0.10)],
-            quick=dict(steps=2, scratch_epochs=1), budget="~60 s")
+            quick=dict(steps=2, scratch_steps=1), budget="~110 s")
 def simclr_label_efficiency(cfg: SimCLRConfig, run: Run) -> dict:
-    """SimCLR label efficiency: linear probes with 1/10/100% labels vs supervised from scratch."""
+    """SimCLR label efficiency: linear probes with 1/10/100% labels vs supervised from scratch.
+
+    Setup: on plain 8x8 digits a linear probe on a *random* encoder already reaches ~0.96, so
+    pretraining had no room to help. Here each digit is pasted once at a random place in a 16x16
+    canvas (train and test), the encoder is a small CNN (the same architecture for SimCLR, the random
+    encoder and supervised-from-scratch), and the SimCLR views re-paste the 8x8 digit at a fresh
+    random place with pixel noise (a shift augmentation); temperature 0.2, 600 steps of batch 128.
+    ``scratch_*`` trains the whole CNN with labels only (no augmentation, as before); ``scratch_aug_*`` (logged, not barred) gives it the same
+    re-placement augmentation SimCLR uses. Measured (deepnotes check, seeds 0/1): SimCLR probe
+    0.36/0.51, 0.88/0.89, 0.97/0.96 at 1/10/100% labels vs scratch 0.14/0.14, 0.63/0.60, 0.88/0.93 and
+    random-encoder probe 0.65/0.67; but scratch + the same augmentation reaches 0.51/0.62 at 1% and
+    0.83/0.87 at 10%, so with only 10 labels augmentation alone beats SimCLR here, and the
+    projection-head margin (encoder 0.011 above head at both seeds) is small.
+    """
     g = run.generator
-    xtr, ytr = _digits("train")
-    xte, yte = _digits("test")
+    x8tr, ytr = _digits("train")
+    x8te, yte = _digits("test")
+    xtr, xte = _simclr_place(x8tr, cfg.canvas, g), _simclr_place(x8te, cfg.canvas, g)   # (N, 1, S, S)
     torch.manual_seed(run.seed)
-    enc = _mlp(64, 256, 128)
-    random_enc = _mlp(64, 256, 128)
+    enc = _simclr_cnn()
+    random_enc = _simclr_cnn()
     model = SimCLR(enc, 128, proj_dim=32, hidden=128, temperature=cfg.temperature)
     opt = torch.optim.Adam(model.parameters(), cfg.lr)
+    def augment(x, gen):
+        return _simclr_place(x, cfg.canvas, gen, cfg.noise)
     for step in range(cfg.steps):
-        idx = torch.randperm(len(xtr), generator=g)[: cfg.batch_size]
-        v1, v2 = simclr_views(xtr[idx], _shift_noise, g)
+        idx = torch.randperm(len(x8tr), generator=g)[: cfg.batch_size]
+        v1, v2 = simclr_views(x8tr[idx], augment, g)                    # (B, 1, S, S) each
         opt.zero_grad()
         loss = model.loss(v1, v2)
         loss.backward()
@@ -517,16 +541,26 @@ def simclr_label_efficiency(cfg: SimCLRConfig, run: Run) -> dict:
         n = max(int(frac * len(xtr)), 10)
         sub = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(run.seed))[:n]
         out[f"simclr_probe_{frac}"] = _linear_probe(ftr[sub], ytr[sub], fte, yte)
-        torch.manual_seed(run.seed)
-        scratch = nn.Sequential(_mlp(64, 256, 128), nn.Linear(128, 10))
-        _train_cls(scratch, xtr[sub], ytr[sub], cfg.scratch_epochs, 32, cfg.lr, g)
-        out[f"scratch_{frac}"] = _acc(scratch(xte).detach(), yte)
+        for name, aug in (("scratch", False), ("scratch_aug", True)):
+            torch.manual_seed(run.seed)
+            scratch = nn.Sequential(_simclr_cnn(), nn.Linear(128, 10))
+            sopt = torch.optim.Adam(scratch.parameters(), cfg.lr)
+            for _ in range(cfg.scratch_steps):
+                b = sub[torch.randint(len(sub), (32,), generator=g)]
+                xb = augment(x8tr[b], g) if aug else xtr[b]
+                sopt.zero_grad()
+                F.cross_entropy(scratch(xb), ytr[b]).backward()
+                sopt.step()
+            with torch.no_grad():
+                out[f"{name}_{frac}"] = _acc(scratch(xte), yte)
     head = nn.Sequential(enc, model.projector)
     out["head_probe"] = _linear_probe(_features(head, xtr), ytr, _features(head, xte), yte)
     out["random_probe"] = _linear_probe(_features(random_enc, xtr), ytr, _features(random_enc, xte), yte)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot([f * 100 for f in fracs], [out[f"simclr_probe_{f}"] for f in fracs], "o-", label="SimCLR + linear probe")
     ax.plot([f * 100 for f in fracs], [out[f"scratch_{f}"] for f in fracs], "s-", label="supervised from scratch")
+    ax.plot([f * 100 for f in fracs], [out[f"scratch_aug_{f}"] for f in fracs], "^--",
+            label="supervised from scratch + shift aug")
     ax.axhline(out["random_probe"], ls=":", c="grey", label="random encoder probe (100%)")
     ax.set_xscale("log"); ax.set_xlabel("% of training labels"); ax.set_ylabel("test accuracy"); ax.legend()
     run.save_figure(fig, "simclr_label_efficiency")
