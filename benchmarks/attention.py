@@ -8,23 +8,13 @@ Forward + backward, batch 8, 4 heads of 32, lengths 128 / 512. Ratios are ours /
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
+from timing import median_seconds as bench
+
 from deepnotes.nn import MultiheadAttention, scaled_dot_product_attention
-
-
-def bench(fn, repeats: int) -> float:
-    times = []
-    for r in range(repeats + 2):
-        t0 = time.perf_counter()
-        fn()
-        if r >= 2:
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> str:

@@ -10,23 +10,13 @@ measured in the same run on the same inputs with the same weights. Ratios are ou
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 
+from timing import median_seconds as bench
+
 from deepnotes.nn import GRU, LSTM
 from deepnotes.text import GPT, GPTConfig
-
-
-def bench(fn, repeats: int) -> float:
-    times = []
-    for r in range(repeats + 2):
-        t0 = time.perf_counter()
-        fn()
-        if r >= 2:
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def rnn_rows(repeats: int) -> list[tuple[str, float, float, float]]:
